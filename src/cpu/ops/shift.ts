@@ -1,0 +1,3 @@
+import type { OpDef } from '../optable.js';
+
+export const SHIFT_OPS: OpDef[] = [];

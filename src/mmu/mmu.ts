@@ -1,0 +1,481 @@
+// The paging MMU: physical RAM, CR0/CR2/CR3/CR4, the two-level page walk with A/D bits
+// and U/S, R/W checks (CR0.WP), the software TLB, and #PF (SDM vol. 3A chapter 4).
+//
+// Every guest memory access goes through the read/write methods below. Their fast path is
+// one Int32Array load from the TLB, one AND and one compare, then one typed-array access
+// to RAM. Everything else (misses, page-crossing or unaligned accesses, A/D updates, writes
+// to frames holding decoded code, faults) is on the slow path.
+
+import { CR0_PG, CR0_WP, CR4_PGE, CR4_PSE, VEC_PF } from '../cpu/constants.js';
+import { raise } from '../cpu/fault.js';
+import {
+  PAGE_MASK, PAGE_SHIFT, PF_PROT, PF_USER, PF_WRITE,
+  PTE_A, PTE_D, PTE_G, PTE_P, PTE_PS, PTE_U, PTE_W,
+} from './paging.js';
+
+/*
+ * A software TLB entry: one Int32 per 4 KiB linear page, indexed by (linear >>> 12).
+ * Zero means "not cached". The flag bits say what an access may NOT do without a walk,
+ * so that a hit is `(entry & mask) === TLB_V` for a mask chosen by access kind and CPL.
+ *
+ *  31                        12 11     7    6     5     4     3     2     1    0
+ * +----------------------------+--------+-----+-----+-----+-----+-----+-----+----+
+ * | physical frame address     |   0    |  G  |CODE |CLEAN| NSW | NUW | NU  | V  |
+ * +----------------------------+--------+-----+-----+-----+-----+-----+-----+----+
+ *   V     valid
+ *   NU    no user access        (U/S=0 in the PDE or the PTE)
+ *   NUW   no user write         (R/W=0 in the PDE or the PTE)
+ *   NSW   no supervisor write   (R/W=0 somewhere and CR0.WP=1)
+ *   CLEAN the PTE's D bit is clear: the first write must walk to set it
+ *   CODE  the frame holds decoded basic blocks: writes must invalidate them
+ *   G     global page (survives CR3 loads when CR4.PGE=1)
+ */
+export const TLB_V = 1 << 0;
+export const TLB_NU = 1 << 1;
+export const TLB_NUW = 1 << 2;
+export const TLB_NSW = 1 << 3;
+export const TLB_CLEAN = 1 << 4;
+export const TLB_CODE = 1 << 5;
+export const TLB_G = 1 << 6;
+
+const MASK_USER_READ = TLB_V | TLB_NU;
+const MASK_USER_WRITE = TLB_V | TLB_NU | TLB_NUW | TLB_CLEAN | TLB_CODE;
+const MASK_SUP_READ = TLB_V;
+const MASK_SUP_WRITE = TLB_V | TLB_NSW | TLB_CLEAN | TLB_CODE;
+
+const TLB_ENTRIES = 1 << 20;
+/** How many filled entries are remembered for a cheap flush; past it a flush clears all. */
+const TLB_LIST_CAPACITY = 1 << 15;
+
+export interface MmuStats {
+  walks: number;
+  pageFaults: number;
+  tlbFlushes: number;
+}
+
+export class Mmu {
+  readonly ramSize: number;
+  readonly ram: ArrayBuffer;
+  readonly u8: Uint8Array;
+  readonly u16: Uint16Array;
+  readonly i32: Int32Array;
+  readonly frames: number;
+
+  cr0 = 0;
+  /** Linear address of the last page fault, as an unsigned number. */
+  cr2 = 0;
+  cr3 = 0;
+  cr4 = 0;
+
+  readonly tlb = new Int32Array(TLB_ENTRIES);
+  private readonly tlbList = new Int32Array(TLB_LIST_CAPACITY);
+  private tlbCount = 0;
+
+  /** Masks for the current privilege level (see setUser). */
+  rmask = MASK_SUP_READ;
+  wmask = MASK_SUP_WRITE;
+  user = false;
+
+  /** Frames that hold decoded code; a write to one calls onCodeWrite first. */
+  readonly codeFrames: Uint8Array;
+  onCodeWrite: (frame: number) => void = () => {};
+
+  readonly stats: MmuStats = { walks: 0, pageFaults: 0, tlbFlushes: 0 };
+
+  constructor(ramSize: number) {
+    if (!Number.isInteger(ramSize) || ramSize < 1 << 20 || ramSize > 1 << 30 || ramSize & PAGE_MASK) {
+      throw new RangeError(`RAM size must be a multiple of 4 KiB between 1 MiB and 1 GiB, got ${ramSize}`);
+    }
+    this.ramSize = ramSize;
+    this.ram = new ArrayBuffer(ramSize);
+    this.u8 = new Uint8Array(this.ram);
+    this.u16 = new Uint16Array(this.ram);
+    this.i32 = new Int32Array(this.ram);
+    this.frames = ramSize >>> PAGE_SHIFT;
+    this.codeFrames = new Uint8Array(this.frames);
+  }
+
+  /** Called by the CPU whenever CPL changes between 3 and 0..2. */
+  setUser(user: boolean): void {
+    this.user = user;
+    this.rmask = user ? MASK_USER_READ : MASK_SUP_READ;
+    this.wmask = user ? MASK_USER_WRITE : MASK_SUP_WRITE;
+  }
+
+  get paging(): boolean {
+    return (this.cr0 & CR0_PG) !== 0;
+  }
+
+  // ---------------------------------------------------------------------------------
+  // Control registers. Loads that change translation flush the TLB (SDM vol. 3A §4.10.4).
+
+  setCr0(value: number): void {
+    this.cr0 = value | 0;
+    this.flushTlb(false);
+  }
+
+  setCr3(value: number): void {
+    this.cr3 = value | 0; // PCD/PWT (bits 3, 4) are kept but have no effect: there is no cache
+    this.flushTlb((this.cr4 & CR4_PGE) !== 0);
+  }
+
+  setCr4(value: number): void {
+    this.cr4 = value | 0;
+    this.flushTlb(false);
+  }
+
+  // ---------------------------------------------------------------------------------
+  // The TLB.
+
+  /** Drop every cached translation, keeping global ones when keepGlobal. */
+  flushTlb(keepGlobal: boolean): void {
+    this.stats.tlbFlushes++;
+    const tlb = this.tlb;
+    if (this.tlbCount >= TLB_LIST_CAPACITY) {
+      tlb.fill(0);
+      this.tlbCount = 0;
+      return;
+    }
+    const list = this.tlbList;
+    let kept = 0;
+    for (let k = 0; k < this.tlbCount; k++) {
+      const vpn = list[k];
+      const e = tlb[vpn];
+      if (keepGlobal && e & TLB_G) list[kept++] = vpn;
+      else tlb[vpn] = 0;
+    }
+    this.tlbCount = kept;
+  }
+
+  /** invlpg: drop the translation of one linear page, global or not. */
+  invlpg(linear: number): void {
+    this.tlb[linear >>> PAGE_SHIFT] = 0;
+  }
+
+  private fillTlb(vpn: number, entry: number): void {
+    const tlb = this.tlb;
+    if (tlb[vpn] === 0) {
+      if (this.tlbCount >= TLB_LIST_CAPACITY) {
+        tlb.fill(0);
+        this.tlbCount = 0;
+      }
+      this.tlbList[this.tlbCount++] = vpn;
+    }
+    tlb[vpn] = entry;
+  }
+
+  /** Mark a frame as holding decoded code: later writes to it call onCodeWrite. */
+  markCode(frame: number): void {
+    if (this.codeFrames[frame]) return;
+    this.codeFrames[frame] = 1;
+    const tlb = this.tlb;
+    if (this.tlbCount >= TLB_LIST_CAPACITY) {
+      this.flushTlb(false);
+      return;
+    }
+    const list = this.tlbList;
+    for (let k = 0; k < this.tlbCount; k++) {
+      const e = tlb[list[k]];
+      if (e !== 0 && e >>> PAGE_SHIFT === frame) tlb[list[k]] = e | TLB_CODE;
+    }
+  }
+
+  /** The frame holds no decoded code any more. Entries keep TLB_CODE until refilled. */
+  clearCode(frame: number): void {
+    this.codeFrames[frame] = 0;
+  }
+
+  // ---------------------------------------------------------------------------------
+  // The page walk (SDM vol. 3A §4.3). Returns the physical address of `linear` for the
+  // given access, setting A (and D on writes), and fills the TLB. Raises #PF with CR2
+  // and the error code on a not-present entry or a protection violation.
+
+  translate(linear: number, write: boolean, user: boolean): number {
+    const vpn = linear >>> PAGE_SHIFT;
+    if ((this.cr0 & CR0_PG) === 0) {
+      if (vpn < this.frames) this.fillTlb(vpn, (vpn << PAGE_SHIFT) | TLB_V | (this.codeFrames[vpn] ? TLB_CODE : 0));
+      return linear >>> 0;
+    }
+    this.stats.walks++;
+    const i32 = this.i32;
+    const pdeAddr = (this.cr3 & ~PAGE_MASK) + ((linear >>> 22) << 2);
+    const pde = this.readPhysEntry(pdeAddr);
+    const errUser = user ? PF_USER : 0;
+    const errWrite = write ? PF_WRITE : 0;
+    if ((pde & PTE_P) === 0) return this.pageFault(linear, errUser | errWrite);
+
+    let entry: number; // the entry that maps the page: a PTE, or the PDE of a 4 MiB page
+    let entryAddr: number;
+    let combined: number; // U and W as the AND of both levels
+    let frameAddr: number;
+    if (pde & PTE_PS && this.cr4 & CR4_PSE) {
+      entry = pde;
+      entryAddr = pdeAddr;
+      combined = pde;
+      frameAddr = ((pde & 0xffc00000) | (linear & 0x003ff000)) >>> 0;
+    } else {
+      const pteAddr = (pde & ~PAGE_MASK) + (((linear >>> 12) & 0x3ff) << 2);
+      entry = this.readPhysEntry(pteAddr);
+      entryAddr = pteAddr;
+      if ((entry & PTE_P) === 0) return this.pageFault(linear, errUser | errWrite);
+      combined = pde & entry;
+      frameAddr = (entry & ~PAGE_MASK) >>> 0;
+      if ((pde & PTE_A) === 0 && pdeAddr < this.ramSize) i32[pdeAddr >>> 2] = pde | PTE_A;
+    }
+
+    // Access rights (SDM vol. 3A §4.6): user accesses need U and (for writes) W at both
+    // levels; supervisor writes need W only when CR0.WP=1.
+    if (user) {
+      if ((combined & PTE_U) === 0 || (write && (combined & PTE_W) === 0)) {
+        return this.pageFault(linear, PF_PROT | errUser | errWrite);
+      }
+    } else if (write && (combined & PTE_W) === 0 && this.cr0 & CR0_WP) {
+      return this.pageFault(linear, PF_PROT | errWrite);
+    }
+
+    const updated = entry | PTE_A | (write ? PTE_D : 0);
+    if (updated !== entry && entryAddr < this.ramSize) i32[entryAddr >>> 2] = updated;
+
+    const frame = frameAddr >>> PAGE_SHIFT;
+    if (frame < this.frames) {
+      let e = (frameAddr | TLB_V) | 0;
+      if ((combined & PTE_U) === 0) e |= TLB_NU;
+      if ((combined & PTE_W) === 0) {
+        e |= TLB_NUW;
+        if (this.cr0 & CR0_WP) e |= TLB_NSW;
+      }
+      if ((updated & PTE_D) === 0) e |= TLB_CLEAN;
+      if (this.codeFrames[frame]) e |= TLB_CODE;
+      if (entry & PTE_G && this.cr4 & CR4_PGE) e |= TLB_G;
+      this.fillTlb(vpn, e);
+    }
+    return (frameAddr | (linear & PAGE_MASK)) >>> 0;
+  }
+
+  private readPhysEntry(addr: number): number {
+    return addr < this.ramSize ? this.i32[addr >>> 2] : -1;
+  }
+
+  private pageFault(linear: number, error: number): never {
+    this.cr2 = linear >>> 0;
+    this.stats.pageFaults++;
+    return raise(VEC_PF, error);
+  }
+
+  // ---------------------------------------------------------------------------------
+  // Linear-address accesses at the current privilege level. `linear` may be signed or
+  // unsigned; values are returned as int32 (reads of 8/16 bits are zero-extended).
+
+  read8(linear: number): number {
+    const e = this.tlb[linear >>> PAGE_SHIFT];
+    if ((e & this.rmask) === TLB_V) return this.u8[(e & ~PAGE_MASK) | (linear & PAGE_MASK)];
+    return this.readPhys8(this.translate(linear, false, this.user));
+  }
+
+  read16(linear: number): number {
+    const e = this.tlb[linear >>> PAGE_SHIFT];
+    if ((e & this.rmask) === TLB_V && (linear & 1) === 0) {
+      return this.u16[((e & ~PAGE_MASK) | (linear & PAGE_MASK)) >>> 1];
+    }
+    return this.read16Slow(linear, this.user);
+  }
+
+  read32(linear: number): number {
+    const e = this.tlb[linear >>> PAGE_SHIFT];
+    if ((e & this.rmask) === TLB_V && (linear & 3) === 0) {
+      return this.i32[((e & ~PAGE_MASK) | (linear & PAGE_MASK)) >>> 2];
+    }
+    return this.read32Slow(linear, this.user);
+  }
+
+  write8(linear: number, value: number): void {
+    const e = this.tlb[linear >>> PAGE_SHIFT];
+    if ((e & this.wmask) === TLB_V) {
+      this.u8[(e & ~PAGE_MASK) | (linear & PAGE_MASK)] = value;
+      return;
+    }
+    this.writePhys8(this.translate(linear, true, this.user), value);
+  }
+
+  write16(linear: number, value: number): void {
+    const e = this.tlb[linear >>> PAGE_SHIFT];
+    if ((e & this.wmask) === TLB_V && (linear & 1) === 0) {
+      this.u16[((e & ~PAGE_MASK) | (linear & PAGE_MASK)) >>> 1] = value;
+      return;
+    }
+    this.write16Slow(linear, value, this.user);
+  }
+
+  write32(linear: number, value: number): void {
+    const e = this.tlb[linear >>> PAGE_SHIFT];
+    if ((e & this.wmask) === TLB_V && (linear & 3) === 0) {
+      this.i32[((e & ~PAGE_MASK) | (linear & PAGE_MASK)) >>> 2] = value;
+      return;
+    }
+    this.write32Slow(linear, value, this.user);
+  }
+
+  /**
+   * Check that `len` bytes at `linear` are writable (faulting now if not) without writing.
+   * Used by instructions that must fault before changing any state (push frames, movs).
+   */
+  probeWrite(linear: number, len: number): void {
+    const e = this.tlb[linear >>> PAGE_SHIFT];
+    if ((e & this.wmask) !== TLB_V || (linear & PAGE_MASK) + len > 4096) {
+      this.translate(linear, true, this.user);
+      const last = (linear + len - 1) | 0;
+      if ((last ^ linear) >>> PAGE_SHIFT) this.translate(last, true, this.user);
+    }
+  }
+
+  probeRead(linear: number, len: number): void {
+    const e = this.tlb[linear >>> PAGE_SHIFT];
+    if ((e & this.rmask) !== TLB_V || (linear & PAGE_MASK) + len > 4096) {
+      this.translate(linear, false, this.user);
+      const last = (linear + len - 1) | 0;
+      if ((last ^ linear) >>> PAGE_SHIFT) this.translate(last, false, this.user);
+    }
+  }
+
+  // Supervisor ("implicit") accesses: descriptor tables, the TSS, the IDT. They ignore
+  // CPL (SDM vol. 3A §4.6.1) and do not go through the fast path.
+
+  readSys8(linear: number): number {
+    return this.readPhys8(this.translate(linear, false, false));
+  }
+  readSys16(linear: number): number {
+    return this.read16Slow(linear, false);
+  }
+  readSys32(linear: number): number {
+    return this.read32Slow(linear, false);
+  }
+  writeSys8(linear: number, value: number): void {
+    this.writePhys8(this.translate(linear, true, false), value);
+  }
+  writeSys16(linear: number, value: number): void {
+    this.write16Slow(linear, value, false);
+  }
+  writeSys32(linear: number, value: number): void {
+    this.write32Slow(linear, value, false);
+  }
+
+  // ---------------------------------------------------------------------------------
+  // Slow paths. Page-crossing accesses translate both pages before touching memory, so
+  // a fault on the second page leaves the first untouched (the instruction restarts).
+
+  private read16Slow(linear: number, user: boolean): number {
+    if ((linear & PAGE_MASK) === PAGE_MASK) {
+      const p0 = this.translate(linear, false, user);
+      const p1 = this.translate((linear + 1) | 0, false, user);
+      return this.readPhys8(p0) | (this.readPhys8(p1) << 8);
+    }
+    return this.readPhys16(this.translate(linear, false, user));
+  }
+
+  private read32Slow(linear: number, user: boolean): number {
+    if ((linear & PAGE_MASK) > PAGE_MASK - 3) {
+      const p0 = this.translate(linear, false, user);
+      const p1 = this.translate((linear | PAGE_MASK) + 1, false, user);
+      const n0 = 4096 - (linear & PAGE_MASK);
+      let v = 0;
+      for (let k = 0; k < 4; k++) v |= this.readPhys8(k < n0 ? p0 + k : p1 + k - n0) << (8 * k);
+      return v;
+    }
+    return this.readPhys32(this.translate(linear, false, user));
+  }
+
+  private write16Slow(linear: number, value: number, user: boolean): void {
+    if ((linear & PAGE_MASK) === PAGE_MASK) {
+      const p0 = this.translate(linear, true, user);
+      const p1 = this.translate((linear + 1) | 0, true, user);
+      this.writePhys8(p0, value);
+      this.writePhys8(p1, value >> 8);
+      return;
+    }
+    this.writePhys16(this.translate(linear, true, user), value);
+  }
+
+  private write32Slow(linear: number, value: number, user: boolean): void {
+    if ((linear & PAGE_MASK) > PAGE_MASK - 3) {
+      const p0 = this.translate(linear, true, user);
+      const p1 = this.translate((linear | PAGE_MASK) + 1, true, user);
+      const n0 = 4096 - (linear & PAGE_MASK);
+      for (let k = 0; k < 4; k++) this.writePhys8(k < n0 ? p0 + k : p1 + k - n0, value >> (8 * k));
+      return;
+    }
+    this.writePhys32(this.translate(linear, true, user), value);
+  }
+
+  // ---------------------------------------------------------------------------------
+  // Physical accesses. Beyond the end of RAM reads float high (all ones) and writes are
+  // dropped, as on a PC bus with nothing there. Writes invalidate decoded code first.
+
+  readPhys8(p: number): number {
+    return p < this.ramSize ? this.u8[p] : 0xff;
+  }
+
+  readPhys16(p: number): number {
+    if (p + 1 < this.ramSize) return p & 1 ? this.u8[p] | (this.u8[p + 1] << 8) : this.u16[p >>> 1];
+    return this.readPhys8(p) | (this.readPhys8(p + 1) << 8);
+  }
+
+  readPhys32(p: number): number {
+    if (p + 3 < this.ramSize) {
+      if ((p & 3) === 0) return this.i32[p >>> 2];
+      const u8 = this.u8;
+      return u8[p] | (u8[p + 1] << 8) | (u8[p + 2] << 16) | (u8[p + 3] << 24);
+    }
+    return this.readPhys8(p) | (this.readPhys8(p + 1) << 8) | (this.readPhys8(p + 2) << 16) | (this.readPhys8(p + 3) << 24);
+  }
+
+  writePhys8(p: number, value: number): void {
+    if (p >= this.ramSize) return;
+    if (this.codeFrames[p >>> PAGE_SHIFT]) this.onCodeWrite(p >>> PAGE_SHIFT);
+    this.u8[p] = value;
+  }
+
+  writePhys16(p: number, value: number): void {
+    if (p + 1 >= this.ramSize || p & 1) {
+      this.writePhys8(p, value);
+      this.writePhys8(p + 1, value >> 8);
+      return;
+    }
+    if (this.codeFrames[p >>> PAGE_SHIFT]) this.onCodeWrite(p >>> PAGE_SHIFT);
+    this.u16[p >>> 1] = value;
+  }
+
+  writePhys32(p: number, value: number): void {
+    if (p + 3 >= this.ramSize || p & 3) {
+      for (let k = 0; k < 4; k++) this.writePhys8(p + k, value >> (8 * k));
+      return;
+    }
+    if (this.codeFrames[p >>> PAGE_SHIFT]) this.onCodeWrite(p >>> PAGE_SHIFT);
+    this.i32[p >>> 2] = value;
+  }
+
+  /** Copy host bytes into physical memory (loaders, the kernel), invalidating code. */
+  writePhysBytes(p: number, bytes: Uint8Array): void {
+    if (p < 0 || p + bytes.length > this.ramSize) throw new RangeError(`physical write 0x${p.toString(16)}+${bytes.length} outside RAM`);
+    for (let f = p >>> PAGE_SHIFT; f <= (p + bytes.length - 1) >>> PAGE_SHIFT; f++) {
+      if (this.codeFrames[f]) this.onCodeWrite(f);
+    }
+    this.u8.set(bytes, p);
+  }
+
+  /** Zero or fill a physical range (the kernel's clear_page), invalidating code. */
+  fillPhys(p: number, len: number, value: number): void {
+    if (p < 0 || p + len > this.ramSize) throw new RangeError(`physical fill 0x${p.toString(16)}+${len} outside RAM`);
+    for (let f = p >>> PAGE_SHIFT; f <= (p + len - 1) >>> PAGE_SHIFT; f++) {
+      if (this.codeFrames[f]) this.onCodeWrite(f);
+    }
+    this.u8.fill(value, p, p + len);
+  }
+
+  /** Copy a physical range (the kernel's copy_page), invalidating code at the target. */
+  copyPhys(dst: number, src: number, len: number): void {
+    for (let f = dst >>> PAGE_SHIFT; f <= (dst + len - 1) >>> PAGE_SHIFT; f++) {
+      if (this.codeFrames[f]) this.onCodeWrite(f);
+    }
+    this.u8.copyWithin(dst, src, src + len);
+  }
+}

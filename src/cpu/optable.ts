@@ -28,6 +28,9 @@ import { STRING_OPS } from './ops/string.js';
 import { BRANCH_OPS } from './ops/branch.js';
 import { SYSTEM_OPS } from './ops/system.js';
 import { MISC_OPS } from './ops/misc.js';
+import { BCD_OPS } from './ops/bcd.js';
+import { FAR_OPS } from './ops/far.js';
+import { IO_OPS } from './ops/io.js';
 
 export interface OpDef {
   /** Opcode bytes after the prefixes: [op] or [0x0f, op]. For Z forms, the first of eight. */
@@ -36,7 +39,6 @@ export interface OpDef {
   ext?: number;
   /** Restrict to a ModRM kind when the two mean different things (0F 01 /7 etc.). */
   modrm?: 'mem' | 'reg';
-  /** Mandatory prefix that selects this entry (F3 90 pause). */
   mnemonic: string;
   /** Mnemonic with a 16-bit operand size, when it differs (cwde/cbw, iretd/iret …). */
   mnemonic16?: string;
@@ -60,13 +62,13 @@ export interface OpDef {
   /** Ends a basic block: control transfers and anything that changes CPU mode/state the
    *  block executor relies on (CS, CPL, IF/TF, CR0/CR3/CR4, the TLB). */
   ends?: boolean;
-  /** Needs CPL 0 (else #GP(0)); checked by the decoder-built handler wrapper. */
+  /** Needs CPL 0 (else #GP(0)); the decoder wraps the handler with the check. */
   privileged?: boolean;
 }
 
 export const ALL_OPS: readonly OpDef[] = [
   ...ALU_OPS, ...SHIFT_OPS, ...MULDIV_OPS, ...BIT_OPS, ...MOVE_OPS,
-  ...STACK_OPS, ...STRING_OPS, ...BRANCH_OPS, ...SYSTEM_OPS, ...MISC_OPS,
+  ...STACK_OPS, ...STRING_OPS, ...BRANCH_OPS, ...SYSTEM_OPS, ...MISC_OPS, ...BCD_OPS, ...FAR_OPS, ...IO_OPS,
 ];
 
 /** Does this operand list need a ModRM byte? */

@@ -1,0 +1,3 @@
+import type { OpDef } from '../optable.js';
+
+export const BCD_OPS: OpDef[] = [];

@@ -1,0 +1,2 @@
+// CPU benchmark (set-up stub).
+console.log('bench:cpu: not yet');

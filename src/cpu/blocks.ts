@@ -16,6 +16,7 @@ import type { Insn } from './insn.js';
 import { TLB_V } from '../mmu/mmu.js';
 import { PAGE_MASK, PAGE_SHIFT } from '../mmu/paging.js';
 import { raise } from './fault.js';
+import type { CompiledBlock } from './jit.js';
 
 export const MAX_BLOCK = 64;
 const CACHE_BITS = 16;
@@ -30,6 +31,9 @@ export class Block {
   valid = true;
   /** Not cacheable: its last instruction crosses into the next page. */
   uncached = false;
+  /** Executions so far, and the compiled form once hot (jit.ts); NOT_COMPILED if none. */
+  hits = 0;
+  compiled: CompiledBlock | null = null;
 
   constructor(phys: number, eip: number, code32: boolean, insns: Insn[]) {
     this.phys = phys;

@@ -13,6 +13,7 @@ import { Mmu } from '../mmu/mmu.js';
 import { BlockCache, type Block } from './blocks.js';
 import { deliverException, deliverInterrupt } from './interrupts.js';
 import type { Insn } from './insn.js';
+import { compileBlock, JIT_THRESHOLD } from './jit.js';
 import { PAGE_MASK, PAGE_SHIFT } from '../mmu/paging.js';
 
 /** Port I/O as the CPU sees it; the machine's I/O bus implements it. */
@@ -106,6 +107,11 @@ export class CPU extends LazyFlags {
   intShadow = false;
   /** Host request to leave run() at the next instruction boundary. */
   stopRequested = false;
+
+  /** Run hot blocks compiled to JavaScript (jit.ts). Off: interpret everything. */
+  jit = true;
+  /** Executions of a block before it is compiled (1: compile at once, for tests). */
+  jitThreshold = JIT_THRESHOLD;
 
   /** The instruction being executed (for fault rewinding and traces). */
   cur: Insn | null = null;
@@ -389,6 +395,24 @@ export class CPU extends LazyFlags {
     const n = insns.length < maxInsns ? insns.length : maxInsns;
     const tf = this.flags & EFLAGS_TF;
     this.intShadow = false;
+    if (n === insns.length && this.jit) {
+      let compiled = block.compiled;
+      if (compiled === null && ++block.hits === this.jitThreshold && !block.uncached) {
+        compiled = block.compiled = compileBlock(block);
+      }
+      if (compiled !== null) {
+        try {
+          if (compiled(this, insns)) return;
+        } catch (e) {
+          if (e !== FAULT) throw e;
+          const c = this.cur!;
+          this.cycles += c.cyclesBefore + c.cycles - c.jitFlushed;
+          this.instret += c.pos;
+          this.exception(c.eip);
+          return;
+        }
+      }
+    }
     let k = 0;
     try {
       for (; k < n; k++) {

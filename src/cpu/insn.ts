@@ -44,6 +44,11 @@ export class Insn {
   lock = false;
   /** Address size in bytes (2 or 4), for string instructions and loops (ECX vs CX). */
   as = 4;
+  /** Position in its block, cycles of the block before it, and cycles a compiled block
+   *  has charged when it starts (jit.ts): to account exactly for a fault mid-block. */
+  pos = 0;
+  cyclesBefore = 0;
+  jitFlushed = 0;
   /** Raw bytes start in the fetched code: for traces and the disassembler. */
   bytes: number[] = [];
 

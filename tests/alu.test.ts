@@ -43,3 +43,12 @@ describe('loop', () => {
     run('b9 0a 00 00 00 31 c0 01 c8 49 75 fb').go().expect({ eax: 55, ecx: 0, zf: 1 });
   });
 });
+
+describe('dec overflow', () => {
+  it('dec 0x80000000 sets OF (32-bit)', () => {
+    run('48').set({ eax: 0x80000000 }).go().expect({ eax: 0x7fffffff, of: 1, sf: 0, af: 1 });
+  });
+  it('dec 0x80 sets OF (8-bit)', () => {
+    run('fe c8').set({ eax: 0x80 }).go().expect({ al: 0x7f, of: 1 });
+  });
+});

@@ -153,7 +153,7 @@ export class LazyFlags {
       case LOP_INC:
         return (this.lres & sizeMask(this.lsize)) === 1 << s ? 1 : 0;
       case LOP_DEC:
-        return (this.lres & sizeMask(this.lsize)) === (1 << s) - 1 ? 1 : 0;
+        return (this.lres & sizeMask(this.lsize)) === (((1 << s) - 1) | 0) ? 1 : 0;
       default:
         return 0;
     }

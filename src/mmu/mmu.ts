@@ -18,10 +18,10 @@ import {
  * Zero means "not cached". The flag bits say what an access may NOT do without a walk,
  * so that a hit is `(entry & mask) === TLB_V` for a mask chosen by access kind and CPL.
  *
- *  31                        12 11     7    6     5     4     3     2     1    0
- * +----------------------------+--------+-----+-----+-----+-----+-----+-----+----+
- * | physical frame address     |   0    |  G  |CODE |CLEAN| NSW | NUW | NU  | V  |
- * +----------------------------+--------+-----+-----+-----+-----+-----+-----+----+
+ *  31                        12 11     8     7     6     5     4     3     2     1    0
+ * +----------------------------+--------+-----+-----+-----+-----+-----+-----+-----+----+
+ * | physical frame address     |   0    |LARGE|  G  |CODE |CLEAN| NSW | NUW | NU  | V  |
+ * +----------------------------+--------+-----+-----+-----+-----+-----+-----+-----+----+
  *   V     valid
  *   NU    no user access        (U/S=0 in the PDE or the PTE)
  *   NUW   no user write         (R/W=0 in the PDE or the PTE)
@@ -29,6 +29,7 @@ import {
  *   CLEAN the PTE's D bit is clear: the first write must walk to set it
  *   CODE  the frame holds decoded basic blocks: writes must invalidate them
  *   G     global page (survives CR3 loads when CR4.PGE=1)
+ *   LARGE filled from a 4 MiB page (invlpg of any address in it must drop all 1024)
  */
 export const TLB_V = 1 << 0;
 export const TLB_NU = 1 << 1;
@@ -37,6 +38,7 @@ export const TLB_NSW = 1 << 3;
 export const TLB_CLEAN = 1 << 4;
 export const TLB_CODE = 1 << 5;
 export const TLB_G = 1 << 6;
+export const TLB_LARGE = 1 << 7;
 
 const MASK_USER_READ = TLB_V | TLB_NU;
 const MASK_USER_WRITE = TLB_V | TLB_NU | TLB_NUW | TLB_CLEAN | TLB_CODE;
@@ -147,9 +149,19 @@ export class Mmu {
     this.tlbCount = kept;
   }
 
-  /** invlpg: drop the translation of one linear page, global or not. */
+  /**
+   * invlpg: drop the translation of the page holding `linear`, global or not. A 4 MiB
+   * page is cached as 4 KiB entries, so every entry filled from the 4 MiB page around
+   * `linear` is dropped (SDM vol. 3A §4.10.4.1: INVLPG invalidates the whole page).
+   */
   invlpg(linear: number): void {
-    this.tlb[linear >>> PAGE_SHIFT] = 0;
+    const tlb = this.tlb;
+    const vpn = linear >>> PAGE_SHIFT;
+    tlb[vpn] = 0;
+    if (this.cr4 & CR4_PSE) {
+      const first = vpn & ~0x3ff;
+      for (let k = first; k < first + 1024; k++) if (tlb[k] & TLB_LARGE) tlb[k] = 0;
+    }
   }
 
   private fillTlb(vpn: number, entry: number): void {
@@ -208,7 +220,8 @@ export class Mmu {
     let entryAddr: number;
     let combined: number; // U and W as the AND of both levels
     let frameAddr: number;
-    if (pde & PTE_PS && this.cr4 & CR4_PSE) {
+    const large = (pde & PTE_PS) !== 0 && (this.cr4 & CR4_PSE) !== 0;
+    if (large) {
       entry = pde;
       entryAddr = pdeAddr;
       combined = pde;
@@ -247,6 +260,7 @@ export class Mmu {
       if ((updated & PTE_D) === 0) e |= TLB_CLEAN;
       if (this.codeFrames[frame]) e |= TLB_CODE;
       if (entry & PTE_G && this.cr4 & CR4_PGE) e |= TLB_G;
+      if (large) e |= TLB_LARGE;
       this.fillTlb(vpn, e);
     }
     return (frameAddr | (linear & PAGE_MASK)) >>> 0;
@@ -313,6 +327,36 @@ export class Mmu {
       return;
     }
     this.write32Slow(linear, value, this.user);
+  }
+
+  /**
+   * Reads for a read-modify-write instruction: write access is checked (and the page
+   * walked for a write, setting D) before the read, as the CPU does, so a fault leaves
+   * the instruction unexecuted and the write that follows cannot fault. The error code of
+   * such a fault has W=1.
+   */
+  rmw8(linear: number): number {
+    const e = this.tlb[linear >>> PAGE_SHIFT];
+    if ((e & this.wmask) === TLB_V) return this.u8[(e & ~PAGE_MASK) | (linear & PAGE_MASK)];
+    return this.readPhys8(this.translate(linear, true, this.user));
+  }
+
+  rmw16(linear: number): number {
+    const e = this.tlb[linear >>> PAGE_SHIFT];
+    if ((e & this.wmask) === TLB_V && (linear & 1) === 0) {
+      return this.u16[((e & ~PAGE_MASK) | (linear & PAGE_MASK)) >>> 1];
+    }
+    this.probeWrite(linear, 2);
+    return this.read16Slow(linear, this.user);
+  }
+
+  rmw32(linear: number): number {
+    const e = this.tlb[linear >>> PAGE_SHIFT];
+    if ((e & this.wmask) === TLB_V && (linear & 3) === 0) {
+      return this.i32[((e & ~PAGE_MASK) | (linear & PAGE_MASK)) >>> 2];
+    }
+    this.probeWrite(linear, 4);
+    return this.read32Slow(linear, this.user);
   }
 
   /**

@@ -2,6 +2,9 @@
 // (SDM vol. 2). ADD/SUB/CMP/NEG/logic/INC/DEC set their flags lazily (flags.ts); ADC and
 // SBB compute theirs at once.
 //
+// Read-modify-write memory forms read with mmu.rmw*, which checks write access first:
+// a fault (e.g. on a copy-on-write page) happens before the flags change.
+//
 // Cycles (Intel486 PRM, "Integer instructions"): reg,reg 1; reg,mem 2; mem,reg 3;
 // reg,imm 1; mem,imm 3; acc,imm 1; CMP/TEST with a memory operand 2; INC/DEC/NEG/NOT
 // reg 1, mem 3.
@@ -99,7 +102,7 @@ function opEbGb(op: number): Handler {
       alu(cpu, op, cpu.mmu.read8(cpu.eaRead(i, 1)), b, 8);
     } else {
       const lin = cpu.eaWrite(i, 1);
-      cpu.mmu.write8(lin, alu(cpu, op, cpu.mmu.read8(lin), b, 8));
+      cpu.mmu.write8(lin, alu(cpu, op, cpu.mmu.rmw8(lin), b, 8));
     }
   };
 }
@@ -115,7 +118,7 @@ function opEvGv(op: number): Handler {
         alu(cpu, op, cpu.mmu.read32(cpu.eaRead(i, 4)), regs[i.reg], 32);
       } else {
         const lin = cpu.eaWrite(i, 4);
-        cpu.mmu.write32(lin, alu(cpu, op, cpu.mmu.read32(lin), regs[i.reg], 32));
+        cpu.mmu.write32(lin, alu(cpu, op, cpu.mmu.rmw32(lin), regs[i.reg], 32));
       }
     } else {
       const b = regs[i.reg] & 0xffff;
@@ -126,7 +129,7 @@ function opEvGv(op: number): Handler {
         alu(cpu, op, cpu.mmu.read16(cpu.eaRead(i, 2)), b, 16);
       } else {
         const lin = cpu.eaWrite(i, 2);
-        cpu.mmu.write16(lin, alu(cpu, op, cpu.mmu.read16(lin), b, 16));
+        cpu.mmu.write16(lin, alu(cpu, op, cpu.mmu.rmw16(lin), b, 16));
       }
     }
   };
@@ -214,7 +217,7 @@ function opEbIb(op: number): Handler {
       alu(cpu, op, cpu.mmu.read8(cpu.eaRead(i, 1)), i.imm & 0xff, 8);
     } else {
       const lin = cpu.eaWrite(i, 1);
-      cpu.mmu.write8(lin, alu(cpu, op, cpu.mmu.read8(lin), i.imm & 0xff, 8));
+      cpu.mmu.write8(lin, alu(cpu, op, cpu.mmu.rmw8(lin), i.imm & 0xff, 8));
     }
   };
 }
@@ -231,10 +234,10 @@ function opEvIv(op: number): Handler {
       alu(cpu, op, cpu.readEv(i), b, size);
     } else if (i.os === 4) {
       const lin = cpu.eaWrite(i, 4);
-      cpu.mmu.write32(lin, alu(cpu, op, cpu.mmu.read32(lin), b, 32));
+      cpu.mmu.write32(lin, alu(cpu, op, cpu.mmu.rmw32(lin), b, 32));
     } else {
       const lin = cpu.eaWrite(i, 2);
-      cpu.mmu.write16(lin, alu(cpu, op, cpu.mmu.read16(lin), b, 16));
+      cpu.mmu.write16(lin, alu(cpu, op, cpu.mmu.rmw16(lin), b, 16));
     }
   };
 }
@@ -312,7 +315,7 @@ function incdecEb(dec: boolean): Handler {
     if (i.mod3) cpu.set8(i.rm, incdec(cpu, cpu.get8(i.rm), 8, dec));
     else {
       const lin = cpu.eaWrite(i, 1);
-      cpu.mmu.write8(lin, incdec(cpu, cpu.mmu.read8(lin), 8, dec));
+      cpu.mmu.write8(lin, incdec(cpu, cpu.mmu.rmw8(lin), 8, dec));
     }
   };
 }
@@ -324,10 +327,10 @@ function incdecEv(dec: boolean): Handler {
       else cpu.set16(i.rm, incdec(cpu, cpu.regs[i.rm] & 0xffff, 16, dec));
     } else if (i.os === 4) {
       const lin = cpu.eaWrite(i, 4);
-      cpu.mmu.write32(lin, incdec(cpu, cpu.mmu.read32(lin), 32, dec));
+      cpu.mmu.write32(lin, incdec(cpu, cpu.mmu.rmw32(lin), 32, dec));
     } else {
       const lin = cpu.eaWrite(i, 2);
-      cpu.mmu.write16(lin, incdec(cpu, cpu.mmu.read16(lin), 16, dec));
+      cpu.mmu.write16(lin, incdec(cpu, cpu.mmu.rmw16(lin), 16, dec));
     }
   };
 }
@@ -357,7 +360,7 @@ const negEb: Handler = (cpu, i) => {
   if (i.mod3) cpu.set8(i.rm, neg(cpu, cpu.get8(i.rm), 8));
   else {
     const lin = cpu.eaWrite(i, 1);
-    cpu.mmu.write8(lin, neg(cpu, cpu.mmu.read8(lin), 8));
+    cpu.mmu.write8(lin, neg(cpu, cpu.mmu.rmw8(lin), 8));
   }
 };
 
@@ -365,10 +368,10 @@ const negEv: Handler = (cpu, i) => {
   if (i.mod3) cpu.writeEv(i, neg(cpu, cpu.readEv(i), i.os * 8));
   else if (i.os === 4) {
     const lin = cpu.eaWrite(i, 4);
-    cpu.mmu.write32(lin, neg(cpu, cpu.mmu.read32(lin), 32));
+    cpu.mmu.write32(lin, neg(cpu, cpu.mmu.rmw32(lin), 32));
   } else {
     const lin = cpu.eaWrite(i, 2);
-    cpu.mmu.write16(lin, neg(cpu, cpu.mmu.read16(lin), 16));
+    cpu.mmu.write16(lin, neg(cpu, cpu.mmu.rmw16(lin), 16));
   }
 };
 
@@ -376,7 +379,7 @@ const notEb: Handler = (cpu, i) => {
   if (i.mod3) cpu.set8(i.rm, ~cpu.get8(i.rm));
   else {
     const lin = cpu.eaWrite(i, 1);
-    cpu.mmu.write8(lin, ~cpu.mmu.read8(lin));
+    cpu.mmu.write8(lin, ~cpu.mmu.rmw8(lin));
   }
 };
 
@@ -384,10 +387,10 @@ const notEv: Handler = (cpu, i) => {
   if (i.mod3) cpu.writeEv(i, ~cpu.readEv(i));
   else if (i.os === 4) {
     const lin = cpu.eaWrite(i, 4);
-    cpu.mmu.write32(lin, ~cpu.mmu.read32(lin));
+    cpu.mmu.write32(lin, ~cpu.mmu.rmw32(lin));
   } else {
     const lin = cpu.eaWrite(i, 2);
-    cpu.mmu.write16(lin, ~cpu.mmu.read16(lin));
+    cpu.mmu.write16(lin, ~cpu.mmu.rmw16(lin));
   }
 };
 

@@ -221,9 +221,16 @@ function inline(g: Gen, i: Insn): boolean {
         // committed before it.
         g.observe();
         g.emit(`fb=${src};`);
-        g.emit(g.read32(i, 'fa'));
-        g.emit(`fr=${ALU_EXPR[m]};`);
-        if (writes) g.emit(`e=t[a>>>12];if((e&wmk)===1&&(a&3)===0)M32[((e&-4096)|(a&4095))>>>2]=fr;else{c.cur=I[${g.k}];m.write32(a,fr);}`);
+        if (writes) {
+          // read with the write check (mmu.rmw32): a fault reports W=1 and the write
+          // below cannot fault
+          g.emit(`a=${g.lin(i)};e=t[a>>>12];fa=((e&wmk)===1&&(a&3)===0)?M32[((e&-4096)|(a&4095))>>>2]:(c.cur=I[${g.k}],m.rmw32(a));`);
+          g.emit(`fr=${ALU_EXPR[m]};`);
+          g.emit(`e=t[a>>>12];if((e&wmk)===1&&(a&3)===0)M32[((e&-4096)|(a&4095))>>>2]=fr;else m.write32(a,fr);`);
+        } else {
+          g.emit(g.read32(i, 'fa'));
+          g.emit(`fr=${ALU_EXPR[m]};`);
+        }
         g.produce(op, 32);
         return true;
       }
@@ -303,7 +310,8 @@ export function compileBlock(block: Block): CompiledBlock | null {
     }
   }
   if (inlined === 0) return null;
-  const guards: string[] = [];
+  // CS flat: the interpreter's branch handlers check targets against the CS limit.
+  const guards: string[] = ['c.segFlat[1]===0'];
   for (const s of g.segs) guards.push(`c.segFlat[${s}]===0`);
   if (g.stack) guards.push(`c.stackMask!==-1`, `c.segFlat[${SEG_SS}]===0`);
   const body =

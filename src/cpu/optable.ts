@@ -15,7 +15,8 @@
 // with sizes b (byte), w (word), d (dword), v (word or dword by operand size), p (far
 // pointer 16:16 or 16:32), a (bound pair), q (qword), s (6-byte descriptor-table pointer).
 // "Ibs" is an imm8 sign-extended to the operand size. Fixed operands are written by name:
-//   AL, CL, DX, eAX (AX or EAX), 1, ES, CS, SS, DS, FS, GS.
+//   AL, CL, DX, eAX (AX or EAX), 1, ES, CS, SS, DS, FS, GS; eCX eDX eBX eSP eBP eSI eDI
+//   (by operand size, like eAX) name the register of xchg 91-97.
 
 import type { Handler, Insn } from './insn.js';
 import { ALU_OPS } from './ops/alu.js';
@@ -71,9 +72,13 @@ export const ALL_OPS: readonly OpDef[] = [
   ...STACK_OPS, ...STRING_OPS, ...BRANCH_OPS, ...SYSTEM_OPS, ...MISC_OPS, ...BCD_OPS, ...FAR_OPS, ...IO_OPS,
 ];
 
-/** Does this operand list need a ModRM byte? */
+/**
+ * Does this operand list need a ModRM byte? An addressing method is an upper-case letter
+ * followed by a lower-case size (Ev, Gb, Sw, Cd, Mp …) or a bare M (invlpg); fixed
+ * operands are all upper case (ES, CS, SS, DS, DX …) and need none.
+ */
 export function needsModrm(def: OpDef): boolean {
-  return def.ext !== undefined || /(^|,)[EGMRSCD]/.test(def.operands);
+  return def.ext !== undefined || /(^|,)([EGMRSCD][a-z]|M(,|$))/.test(def.operands);
 }
 
 /** Does the opcode carry a register in its low 3 bits (Z operand)? */

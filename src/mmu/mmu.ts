@@ -367,8 +367,9 @@ export class Mmu {
     const e = this.tlb[linear >>> PAGE_SHIFT];
     if ((e & this.wmask) !== TLB_V || (linear & PAGE_MASK) + len > 4096) {
       this.translate(linear, true, this.user);
+      // A fault on the second page reports its first byte in CR2, as the CPU does.
       const last = (linear + len - 1) | 0;
-      if ((last ^ linear) >>> PAGE_SHIFT) this.translate(last, true, this.user);
+      if ((last ^ linear) >>> PAGE_SHIFT) this.translate((linear | PAGE_MASK) + 1, true, this.user);
     }
   }
 
@@ -376,8 +377,9 @@ export class Mmu {
     const e = this.tlb[linear >>> PAGE_SHIFT];
     if ((e & this.rmask) !== TLB_V || (linear & PAGE_MASK) + len > 4096) {
       this.translate(linear, false, this.user);
+      // A fault on the second page reports its first byte in CR2, as the CPU does.
       const last = (linear + len - 1) | 0;
-      if ((last ^ linear) >>> PAGE_SHIFT) this.translate(last, false, this.user);
+      if ((last ^ linear) >>> PAGE_SHIFT) this.translate((linear | PAGE_MASK) + 1, false, this.user);
     }
   }
 

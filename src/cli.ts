@@ -1,5 +1,120 @@
-// The `forkbox` command. (Set-up stub: the commands arrive with the machine issue.)
-export async function main(argv: string[]): Promise<number> {
-  process.stderr.write(`forkbox: no commands yet (${argv.join(' ')})\n`);
-  return 2;
+// The `forkbox` command: bin/forkbox.js calls main() from the esbuild bundle (dist/cli.js).
+//
+// Contract: main() never throws and never prints a stack trace. It returns the process
+// exit code:
+//   0  success
+//   1  the command ran and failed (e.g. the demo did not end as expected), or an
+//      internal error, printed as one line `forkbox: <message>`
+//      (set FORKBOX_DEBUG=1 to get the stack as well)
+//   2  usage errors: no command, an unknown or not-yet-implemented command, bad options
+
+import { runDemo } from './demo/run-demo.js';
+
+/** Where commands write. Tests pass collectors; the default is the process's streams. */
+export interface CliIO {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+const processIO: CliIO = {
+  stdout: (text) => void process.stdout.write(text),
+  stderr: (text) => void process.stderr.write(text),
+};
+
+/** A usage error: one line on stderr, exit code 2. */
+class UsageError extends Error {}
+
+interface Command {
+  args: string;
+  summary: string;
+  /** Absent: not implemented yet. */
+  run?: (argv: string[], io: CliIO) => Promise<number>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  demo: {
+    args: '[--cpu-mhz N] [--mem MiB]',
+    summary: 'bare-metal demo: paging, page faults and timer interrupts on the machine',
+    run: demoCommand,
+  },
+  run: { args: 'PROGRAM [ARGS...]', summary: 'run a Linux i386 program on the forkbox kernel' },
+  asm: { args: 'FILE.asm', summary: 'assemble NASM-syntax source into an ELF32 executable' },
+  disasm: { args: 'PROGRAM', summary: 'disassemble an ELF32 i386 program' },
+  debug: { args: 'PROGRAM', summary: 'run a program under the debugger (REPL, gdb stub)' },
+  bench: { args: '', summary: 'run the CPU benchmarks' },
+  help: { args: '', summary: 'show this help' },
+};
+
+const LATER = '(coming in a later issue)';
+
+function usage(): string {
+  const lines = ['usage: forkbox <command> [arguments]', '', 'commands:'];
+  const width = Math.max(...Object.entries(COMMANDS).map(([name, c]) => `${name} ${c.args}`.trim().length));
+  for (const [name, c] of Object.entries(COMMANDS)) {
+    const left = `${name} ${c.args}`.trim().padEnd(width);
+    const later = c.run || name === 'help' ? '' : ` ${LATER}`;
+    lines.push(`  ${left}  ${c.summary}${later}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+export async function main(argv: string[], io: CliIO = processIO): Promise<number> {
+  try {
+    const [name, ...rest] = argv;
+    if (name === undefined) {
+      io.stdout(usage());
+      return 2;
+    }
+    if (name === 'help' || name === '--help' || name === '-h') {
+      io.stdout(usage());
+      return 0;
+    }
+    const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+    if (!command) throw new UsageError(`unknown command '${name}' (try 'forkbox help')`);
+    if (!command.run) throw new UsageError(`'${name}' is not implemented yet ${LATER}`);
+    return await command.run(rest, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr(`forkbox: ${e.message}\n`);
+      return 2;
+    }
+    const message = e instanceof Error ? e.message : String(e);
+    io.stderr(`forkbox: ${message.split('\n')[0]}\n`);
+    if (process.env.FORKBOX_DEBUG && e instanceof Error && e.stack) io.stderr(`${e.stack}\n`);
+    return 1;
+  }
+}
+
+/** Parse `--name value` / `--name=value` options of a command; all are numeric here. */
+function numericOptions(argv: string[], names: string[], command: string): Map<string, number> {
+  const opts = new Map<string, number>();
+  for (let k = 0; k < argv.length; k++) {
+    const arg = argv[k];
+    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
+    if (!m) throw new UsageError(`${command}: unexpected argument '${arg}'`);
+    const [, name, inline] = m;
+    if (!names.includes(name)) throw new UsageError(`${command}: unknown option --${name}`);
+    const value = inline ?? argv[++k];
+    if (value === undefined) throw new UsageError(`${command}: --${name} needs a value`);
+    const num = Number(value);
+    if (!Number.isFinite(num) || num <= 0) throw new UsageError(`${command}: --${name} must be a positive number, got '${value}'`);
+    opts.set(name, num);
+  }
+  return opts;
+}
+
+async function demoCommand(argv: string[], io: CliIO): Promise<number> {
+  const opts = numericOptions(argv, ['cpu-mhz', 'mem'], 'demo');
+  const mhz = opts.get('cpu-mhz');
+  const mem = opts.get('mem');
+  const cpuHz = mhz === undefined ? undefined : Math.round(mhz * 1e6);
+  if (cpuHz !== undefined && (cpuHz < 1_000_000 || cpuHz > 2 ** 32)) {
+    throw new UsageError(`demo: --cpu-mhz must be between 1 and 4294, got ${mhz}`);
+  }
+  if (mem !== undefined && (!Number.isInteger(mem) || mem < 4 || mem > 1024)) {
+    throw new UsageError(`demo: --mem must be a whole number of MiB from 4 to 1024, got ${mem}`);
+  }
+  const result = await runDemo({ cpuHz, memSize: mem === undefined ? undefined : mem << 20, write: io.stdout });
+  if (result.exitCode !== 0) io.stderr(`forkbox: the demo did not end as expected: ${result.run.message}\n`);
+  return result.exitCode;
 }

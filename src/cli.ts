@@ -9,6 +9,7 @@
 //   2  usage errors: no command, an unknown or not-yet-implemented command, bad options
 
 import { runDemo } from './demo/run-demo.js';
+import { disasmCommand } from './asm/cli-disasm.js';
 
 /** Where commands write. Tests pass collectors; the default is the process's streams. */
 export interface CliIO {
@@ -39,7 +40,7 @@ const COMMANDS: Record<string, Command> = {
   },
   run: { args: 'PROGRAM [ARGS...]', summary: 'run a Linux i386 program on the forkbox kernel' },
   asm: { args: 'FILE.asm', summary: 'assemble NASM-syntax source into an ELF32 executable' },
-  disasm: { args: 'PROGRAM', summary: 'disassemble an ELF32 i386 program' },
+  disasm: { args: 'PROGRAM', summary: 'disassemble an ELF32 i386 program', run: disasmCommand },
   debug: { args: 'PROGRAM', summary: 'run a program under the debugger (REPL, gdb stub)' },
   bench: { args: '', summary: 'run the CPU benchmarks' },
   help: { args: '', summary: 'show this help' },

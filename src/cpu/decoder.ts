@@ -19,6 +19,9 @@ interface Plan {
   imms: string[];
   /** Byte-sized operation (no 16/32 distinction). */
   handler: Handler;
+  /** MOV to/from CRn/DRn: the ModRM mod field is ignored, r/m always names a register
+   *  (SDM vol. 2 MOV—Move to/from Control/Debug Registers). */
+  regOnly: boolean;
 }
 
 const plans = new WeakMap<OpDef, Plan>();
@@ -41,7 +44,7 @@ function planFor(def: OpDef): Plan {
         exec(cpu, i);
       }
     : exec;
-  p = { modrm: needsModrm(def), z: hasZ(def), imms, handler };
+  p = { modrm: needsModrm(def), z: hasZ(def), imms, handler, regOnly: /(^|,)[CD]d/.test(def.operands) };
   plans.set(def, p);
   return p;
 }
@@ -138,7 +141,7 @@ export function decodeInsn(src: ByteSource, eip: number, code32: boolean): Insn 
     const mod = modrm >> 6;
     i.reg = (modrm >> 3) & 7;
     const rm = modrm & 7;
-    if (mod === 3) {
+    if (mod === 3 || plan.regOnly) {
       i.mod3 = true;
       i.rm = rm;
     } else if (as === 4) {
@@ -242,7 +245,7 @@ export function decodeInsn(src: ByteSource, eip: number, code32: boolean): Insn 
   return i;
 }
 
-const FPU_PLAN: Plan = { modrm: true, z: false, imms: [], handler: FPU_DEF.exec };
+const FPU_PLAN: Plan = { modrm: true, z: false, imms: [], handler: FPU_DEF.exec, regOnly: false };
 
 function relTarget(eip: number, k: number, rel: number, os: number): number {
   const t = (eip + k + rel) >>> 0;

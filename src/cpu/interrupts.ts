@@ -279,7 +279,10 @@ export function iret(cpu: CPU, i: Insn): void {
     cpu.setCpl(rpl);
     cpu.setSegCache(SEG_SS, newSs, descBase(sd), descLimit(sd), descAttr(sd));
     cpu.regs[ESP] = os === 4 ? newEsp : (cpu.regs[ESP] & ~0xffff) | (newEsp & 0xffff);
-    for (const s of [SEG_ES, SEG_DS, SEG_FS, SEG_GS]) nullifyInaccessible(cpu, s);
+    nullifyInaccessible(cpu, SEG_ES);
+    nullifyInaccessible(cpu, SEG_DS);
+    nullifyInaccessible(cpu, SEG_FS);
+    nullifyInaccessible(cpu, SEG_GS);
     cpu.cycles += CYCLES_IRET_OUTER - CYCLES_IRET_SAME;
   } else {
     setAccessed(cpu, cd);

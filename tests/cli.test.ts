@@ -42,11 +42,17 @@ describe('forkbox CLI', () => {
   });
 
   it('commands of later issues: one line, exit code 2', async () => {
-    for (const c of ['run', 'asm', 'disasm', 'debug', 'bench']) {
+    for (const c of ['run', 'debug', 'bench']) {
       const r = await cli(c, 'x');
       expect(r.code).toBe(2);
       expect(r.stderr).toBe(`forkbox: '${c}' is not implemented yet (coming in a later issue)\n`);
     }
+  });
+
+  it('disasm of a missing file: one line naming it, exit code 2', async () => {
+    const r = await cli('disasm', '/nonexistent/prog');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('forkbox disasm: /nonexistent/prog: no such file\n');
   });
 
   it('names of Object.prototype are not commands', async () => {

@@ -252,6 +252,12 @@ describe('4 MiB pages (CR4.PSE)', () => {
     r.mmu.writePhys32(PD + 8, 0x400000 | P | W | PTE_PS);
     r.go().expectNoFault().expect({ ebx: 0xffffffff, ecx: 0xffffffff });
   });
+  it('a reserved bit (21:13) set in the PDE faults with RSVD and P', () => {
+    const r = large('8b 1d 00 00 81 00');
+    r.mmu.writePhys32(PD + 8, 0x2000 | P | W | PTE_PS);
+    r.go().expectFault(14, 0b1001);
+    expect(r.mmu.cr2).toBe(0x810000);
+  });
   it('without PSE the PS bit is ignored: the entry points to a page table', () => {
     const r = large('8b 1d 00 00 81 00');
     r.mmu.setCr4(0);

@@ -9,7 +9,7 @@
 import { CR0_PG, CR0_WP, CR4_PGE, CR4_PSE, VEC_PF } from '../cpu/constants.js';
 import { raise } from '../cpu/fault.js';
 import {
-  PAGE_MASK, PAGE_SHIFT, PF_PROT, PF_USER, PF_WRITE,
+  PAGE_MASK, PAGE_SHIFT, PF_PROT, PF_RSVD, PF_USER, PF_WRITE,
   PTE_A, PTE_D, PTE_G, PTE_P, PTE_PS, PTE_U, PTE_W,
 } from './paging.js';
 
@@ -222,6 +222,9 @@ export class Mmu {
     let frameAddr: number;
     const large = (pde & PTE_PS) !== 0 && (this.cr4 & CR4_PSE) !== 0;
     if (large) {
+      // Bits 21:13 of a 4 MiB PDE are reserved on a CPU without PSE-36 (SDM vol. 3A
+      // table 4-5): a set one is a reserved-bit violation, reported with P=1 and RSVD=1.
+      if (pde & 0x003fe000) return this.pageFault(linear, PF_PROT | PF_RSVD | errUser | errWrite);
       entry = pde;
       entryAddr = pdeAddr;
       combined = pde;

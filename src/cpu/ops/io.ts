@@ -6,6 +6,9 @@
 // 0. Like the hardware, the check reads two bytes of the bitmap, and a bitmap byte beyond
 // the TSS limit counts as all ones: #GP(0). A 16-bit TSS has no bitmap: #GP(0).
 //
+// OUT ends its basic block: a device write may change anything the block executor relies
+// on (the kernel-call port switches tasks: ESP and CR3).
+//
 // Cycles (Intel486 PRM, protected mode, CPL <= IOPL / CPL > IOPL): IN imm or DX 8/28,
 // OUT imm 11/31, OUT DX 10/30, INS 10/32, OUTS 10/32, REP INS 10+8n/30+8n,
 // REP OUTS 11+5n/31+5n. The table holds the first figure; handlers add the rest.
@@ -149,10 +152,10 @@ export const IO_OPS: OpDef[] = [
   { code: [0xe5], mnemonic: 'in', operands: 'eAX,Ib', cycles: 8, exec: inAcc(false, false) },
   { code: [0xec], mnemonic: 'in', operands: 'AL,DX', cycles: 8, exec: inAcc(true, true) },
   { code: [0xed], mnemonic: 'in', operands: 'eAX,DX', cycles: 8, exec: inAcc(false, true) },
-  { code: [0xe6], mnemonic: 'out', operands: 'Ib,AL', cycles: 11, exec: outAcc(true, false) },
-  { code: [0xe7], mnemonic: 'out', operands: 'Ib,eAX', cycles: 11, exec: outAcc(false, false) },
-  { code: [0xee], mnemonic: 'out', operands: 'DX,AL', cycles: 10, exec: outAcc(true, true) },
-  { code: [0xef], mnemonic: 'out', operands: 'DX,eAX', cycles: 10, exec: outAcc(false, true) },
+  { code: [0xe6], mnemonic: 'out', operands: 'Ib,AL', cycles: 11, exec: outAcc(true, false), ends: true },
+  { code: [0xe7], mnemonic: 'out', operands: 'Ib,eAX', cycles: 11, exec: outAcc(false, false), ends: true },
+  { code: [0xee], mnemonic: 'out', operands: 'DX,AL', cycles: 10, exec: outAcc(true, true), ends: true },
+  { code: [0xef], mnemonic: 'out', operands: 'DX,eAX', cycles: 10, exec: outAcc(false, true), ends: true },
   { code: [0x6c], mnemonic: 'insb', operands: 'Yb,DX', cycles: 10, exec: ins(true), flagsRead: 'd' },
   { code: [0x6d], mnemonic: 'insd', mnemonic16: 'insw', operands: 'Yv,DX', cycles: 10, exec: ins(false), flagsRead: 'd' },
   { code: [0x6e], mnemonic: 'outsb', operands: 'DX,Xb', cycles: 10, exec: outs(true), flagsRead: 'd' },

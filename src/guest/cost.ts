@@ -1,0 +1,37 @@
+// The cycle cost model of the kernel's TypeScript work (DESIGN.md: "guest time includes
+// the kernel"). The entry stubs, restore_all and iret run on the emulated CPU and are
+// counted by it instruction by instruction; what the TypeScript kernel does between the
+// `out` to the kernel-call port and the return is charged here, so that "cycles per COW
+// fault" or "cycles per fork" mean something and are the same on every run.
+//
+// The figures are estimates of what Linux's C code costs on an i486-class CPU at one
+// instruction per 1-2 cycles (the copy and clear loops at 4 bytes per cycle, as
+// `rep movsd` / `rep stosd` on the i486 roughly manage); they are documented so that a
+// reader can scale them.
+
+/** Dispatch of a kernel call: reading pt_regs, the syscall table lookup. */
+export const CYC_KCALL = 40;
+/** A syscall's own bookkeeping beyond dispatch (the cheap ones: getpid …). */
+export const CYC_SYSCALL = 20;
+/** The page-fault handler up to handle_mm_fault: find_vma, checks. */
+export const CYC_FAULT = 60;
+/** A page-table walk in the kernel (pte lookup). */
+export const CYC_PTE_WALK = 10;
+/** Copying one PTE at fork (copy_pte_range), including the refcount. */
+export const CYC_PTE_COPY = 6;
+/** Copying a 4 KiB page (copy_page) at 4 bytes per cycle. */
+export const CYC_PAGE_COPY = 1024;
+/** Zeroing a 4 KiB page (clear_page). */
+export const CYC_PAGE_CLEAR = 1024;
+/** Allocating or freeing a frame. */
+export const CYC_PAGE_ALLOC = 30;
+/** A context switch: switch_to, TSS.esp0, TLS; the CR3 load is separate. */
+export const CYC_SWITCH = 150;
+/** Loading CR3 (and the TLB refill it causes, roughly). */
+export const CYC_CR3 = 200;
+/** Creating a task in copy_process (task_struct, pid, kernel stack), before copy_mm. */
+export const CYC_COPY_PROCESS = 800;
+/** Tearing down a task in do_exit, before exit_mm. */
+export const CYC_EXIT = 400;
+/** Per byte copied between user and kernel (copy_to_user/copy_from_user). */
+export const CYC_PER_USER_BYTE = 0.25;

@@ -1,0 +1,107 @@
+// struct task_struct, reduced to what forkbox's kernel uses (include/linux/sched.h).
+//
+// A task's user registers live in its pt_regs at the top of its kernel stack (one page,
+// see layout.ts); `thread.esp` is the kernel ESP saved by switch_to (sched.ts) — for a
+// task that is not running, the address of that pt_regs, where restore_all resumes it.
+
+import type { MmStruct } from './mm.js';
+import { PT_REGS_SIZE } from './ptregs.js';
+
+/* task->state (include/linux/sched.h) */
+export const TASK_RUNNING = 0;
+export const TASK_INTERRUPTIBLE = 1;
+export const TASK_UNINTERRUPTIBLE = 2;
+export const TASK_STOPPED = 4;
+/* task->exit_state */
+export const EXIT_ZOMBIE = 16;
+export const EXIT_DEAD = 32;
+
+export const STATE_NAMES: Record<number, string> = {
+  [TASK_RUNNING]: 'R (running)',
+  [TASK_INTERRUPTIBLE]: 'S (sleeping)',
+  [TASK_UNINTERRUPTIBLE]: 'D (disk sleep)',
+  [TASK_STOPPED]: 'T (stopped)',
+  [EXIT_ZOMBIE]: 'Z (zombie)',
+  [EXIT_DEAD]: 'X (dead)',
+};
+
+/** Returned by a syscall that put its task to sleep: the result comes from `resume`. */
+export const BLOCKED = Symbol('blocked');
+export type SyscallResult = number | typeof BLOCKED;
+
+/** struct completion (kernel/sched/completion.c): vfork_done. */
+export class Completion {
+  done = false;
+  readonly waiters: Task[] = [];
+}
+
+/** Per-task saved CPU context (struct thread_struct). */
+export interface ThreadStruct {
+  /** Kernel ESP while switched out: the task's pt_regs. */
+  esp: number;
+  /** The three TLS descriptors (set_thread_area), two dwords each. */
+  tls: Int32Array;
+}
+
+/** Open files, cwd, signal handlers: shared or copied by clone flags (part 2 fills them). */
+export interface SharedRef {
+  /** How many tasks share it (the refcount Linux keeps in files_struct, fs_struct …). */
+  users: number;
+}
+
+export class Task {
+  pid: number;
+  tgid: number;
+  comm: string;
+  state = TASK_RUNNING;
+  exit_state = 0;
+  /** Exit status as wait4 reports it (exitStatus/signalStatus in abi.ts). */
+  exit_code = 0;
+  /** Signal sent to the parent at exit (SIGCHLD for fork, 0 or other for clone). */
+  exit_signal = 0;
+  parent: Task | null = null;
+  real_parent: Task | null = null;
+  readonly children: Task[] = [];
+  group_leader: Task;
+
+  mm: MmStruct | null = null;
+  /** The address space in use: mm, or the borrowed one of a kernel thread (idle). */
+  active_mm: MmStruct | null = null;
+  files: SharedRef | null = null;
+  fs: SharedRef | null = null;
+  sighand: SharedRef | null = null;
+
+  /** Kernel stack: its frame, and the kernel virtual address just above it. */
+  kstackFrame = -1;
+  kstackTop = 0;
+  readonly thread: ThreadStruct = { esp: 0, tls: new Int32Array(6) };
+
+  /** Timeslice left, in timer ticks. */
+  timeslice = 0;
+  /** A blocked syscall's continuation: run when the task is switched in again. It
+   *  returns the syscall's result, or BLOCKED to sleep again. */
+  resume: (() => SyscallResult) | null = null;
+  /** Set by a wake-up while the task sleeps interruptibly: why (signal, timer …). */
+  wakeReason = '';
+  /** vfork(): the parent waits on this until the child execs or exits (mm_release). */
+  vfork_done: Completion | null = null;
+  set_child_tid = 0;
+  clear_child_tid = 0;
+  /** Cycles spent in user and kernel mode (utime/stime), and when it last ran. */
+  utime = 0;
+  stime = 0;
+  /** The syscall the task is in (for traces and `ps`), -1 when none. */
+  syscall = -1;
+
+  constructor(pid: number, comm: string) {
+    this.pid = pid;
+    this.tgid = pid;
+    this.comm = comm;
+    this.group_leader = this;
+  }
+
+  /** Kernel virtual address of this task's pt_regs (top of its kernel stack). */
+  get ptRegsAddr(): number {
+    return this.kstackTop - PT_REGS_SIZE;
+  }
+}

@@ -1,0 +1,56 @@
+// Section placement, the way GNU ld's default script for `-m elf_i386` (binutils 2.3x/2.40,
+// -z separate-code) places a single object's sections, so that the bytes that hold
+// absolute addresses equal those of `nasm -f elf32 && ld -m elf_i386`:
+//
+//   headers   0x08048000        its own read-only PT_LOAD (ELF header + program headers)
+//   .text     0x08049000        ALIGN(MAXPAGESIZE) after the headers; R+X
+//   .rodata   ALIGN(0x1000) after .text; R
+//   .data     DATA_SEGMENT_ALIGN: ALIGN(0x1000) + (. & 0xfff) after .rodata (or after the
+//             page-aligned end of .text when there is no .rodata), then the section's own
+//             alignment; R+W
+//   .bss      right after .data, aligned; part of the data PT_LOAD as memsz > filesz
+//
+// File offsets are congruent to addresses modulo the page size, as the loader needs.
+
+export const SECTION_NAMES: readonly string[] = ['.text', '.rodata', '.data', '.bss'];
+export const SECTION_DEFAULT_ALIGN = [16, 4, 4, 4];
+export const BASE_ADDRESS = 0x08048000;
+export const PAGE = 0x1000;
+
+export interface SectionInfo {
+  size: number;
+  align: number;
+  used: boolean;
+}
+
+export interface Layout {
+  addr: number[];
+  size: number[];
+  align: number[];
+  used: boolean[];
+}
+
+const alignUp = (x: number, a: number) => Math.ceil(x / a) * a;
+
+export function layoutSections(s: SectionInfo[]): Layout {
+  const addr = [0, 0, 0, 0];
+  let cur = BASE_ADDRESS + PAGE; // . = SEGMENT_START + SIZEOF_HEADERS; . = ALIGN(MAXPAGESIZE)
+  addr[0] = alignUp(cur, s[0].align);
+  cur = addr[0] + s[0].size;
+  cur = alignUp(cur, PAGE); // start of the read-only data segment
+  addr[1] = alignUp(cur, s[1].align);
+  if (s[1].size > 0 || s[1].used) cur = addr[1] + s[1].size;
+  cur = alignUp(cur, PAGE) + (cur & (PAGE - 1)); // DATA_SEGMENT_ALIGN
+  addr[2] = alignUp(cur, s[2].align);
+  if (s[2].size > 0 || s[2].used) cur = addr[2] + s[2].size;
+  addr[3] = alignUp(cur, s[3].align);
+  return { addr, size: s.map((x) => x.size), align: s.map((x) => x.align), used: s.map((x) => x.used) };
+}
+
+/** The smallest file offset ≥ `from` congruent to `addr` modulo the page size. */
+export function fileOffsetFor(addr: number, from: number): number {
+  const want = addr & (PAGE - 1);
+  let off = (from & ~(PAGE - 1)) + want;
+  if (off < from) off += PAGE;
+  return off;
+}

@@ -10,6 +10,7 @@
 
 import { runDemo } from './demo/run-demo.js';
 import { disasmCommand } from './asm/cli-disasm.js';
+import { asmCommand } from './asm/cli-asm.js';
 
 /** Where commands write. Tests pass collectors; the default is the process's streams. */
 export interface CliIO {
@@ -39,7 +40,10 @@ const COMMANDS: Record<string, Command> = {
     run: demoCommand,
   },
   run: { args: 'PROGRAM [ARGS...]', summary: 'run a Linux i386 program on the forkbox kernel' },
-  asm: { args: 'FILE.asm', summary: 'assemble NASM-syntax source into an ELF32 executable' },
+  asm: {
+    args: 'FILE.asm [-o OUT]', summary: 'assemble NASM-syntax source into an ELF32 executable',
+    run: (argv, io) => asmCommand(argv, { stdout: { write: io.stdout }, stderr: { write: io.stderr } }),
+  },
   disasm: { args: 'PROGRAM', summary: 'disassemble an ELF32 i386 program', run: disasmCommand },
   debug: { args: 'PROGRAM', summary: 'run a program under the debugger (REPL, gdb stub)' },
   bench: { args: '', summary: 'run the CPU benchmarks' },

@@ -63,8 +63,10 @@ export async function asmCommand(argv: string[], io: CliIO): Promise<number> {
   try {
     source = readFileSync(input, 'utf8');
   } catch (e) {
-    io.stderr.write(`forkbox asm: cannot read '${input}': ${(e as NodeJS.ErrnoException).code ?? String(e)}\n`);
-    return 1;
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : code ?? String(e);
+    io.stderr.write(`forkbox asm: ${input}: ${why}\n`);
+    return 2;
   }
   const r = assemble(source, input, (p) => readFileSync(p, 'utf8'), { debugLines: debug });
   const diags = [...r.errors, ...r.warnings];

@@ -408,7 +408,7 @@ describe('forkbox asm (CLI)', () => {
     expect(c.out()).toContain(`08049000    1 ${file}:4\n08049001    2 ${file}:5\n`);
   });
 
-  it('exits 1 for an unreadable input and 2 for bad usage', async () => {
+  it('exits 2 for an unreadable input and for bad usage', async () => {
     const c = io();
     expect(await asmCommand(['/nonexistent/x.asm'], c.io)).toBe(2);
     expect(c.err()).toBe('forkbox asm: /nonexistent/x.asm: no such file\n');

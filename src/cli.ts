@@ -10,17 +10,81 @@
 
 import { runDemo } from './demo/run-demo.js';
 import { disasmCommand } from './asm/cli-disasm.js';
+import { runCommand } from './run-cli.js';
 import { asmCommand } from './asm/cli-asm.js';
 
 /** Where commands write. Tests pass collectors; the default is the process's streams. */
 export interface CliIO {
   stdout(text: string): void;
   stderr(text: string): void;
+  /** Raw bytes for stdout / stderr (a guest's output); without them, `forkbox run`
+   *  decodes the bytes as UTF-8 into stdout() / stderr(). */
+  writeStdout?(bytes: Uint8Array): void;
+  writeStderr?(bytes: Uint8Array): void;
+  /** What a guest reads from fd 0: a stream, or fixed contents (tests); absent: EOF. */
+  stdin?: NodeJS.ReadableStream | Uint8Array | string;
+  /** The environment `forkbox run` passes on (absent: process.env). */
+  env?: Record<string, string | undefined>;
+  /** Install a ctrl-C handler; returns the function that removes it. */
+  onInterrupt?(handler: () => void): () => void;
+  /** Resolves when the output streams can take more (back-pressure). */
+  drain?(): Promise<void>;
+  /** Install a handler for an output stream breaking (EPIPE: its reader went away, as
+   *  with `| head`); returns the function that removes it. */
+  onBrokenPipe?(handler: () => void): () => void;
+}
+
+/** Host output streams that failed (EPIPE …): later writes to them are dropped. */
+const brokenStreams = new Set<NodeJS.WriteStream>();
+const brokenPipeHandlers = new Set<() => void>();
+
+/** Write to a host stream; a write error (EPIPE) marks it broken instead of crashing. */
+function hostWrite(s: NodeJS.WriteStream, data: string | Uint8Array): void {
+  if (brokenStreams.has(s)) return;
+  if (!s.listeners('error').includes(onHostStreamError)) s.on('error', onHostStreamError);
+  s.write(data);
+}
+
+function onHostStreamError(this: NodeJS.WriteStream): void {
+  brokenStreams.add(this);
+  for (const h of [...brokenPipeHandlers]) h();
 }
 
 const processIO: CliIO = {
-  stdout: (text) => void process.stdout.write(text),
-  stderr: (text) => void process.stderr.write(text),
+  stdout: (text) => hostWrite(process.stdout, text),
+  stderr: (text) => hostWrite(process.stderr, text),
+  writeStdout: (bytes) => hostWrite(process.stdout, bytes),
+  writeStderr: (bytes) => hostWrite(process.stderr, bytes),
+  // Getters: touching process.stdin creates the stream, so only `run` does it, and only
+  // once the guest reads fd 0.
+  get stdin() {
+    return process.stdin;
+  },
+  get env() {
+    return process.env;
+  },
+  onInterrupt: (handler) => {
+    process.on('SIGINT', handler);
+    return () => void process.off('SIGINT', handler);
+  },
+  drain: async () => {
+    for (const s of [process.stdout, process.stderr]) {
+      if (!s.writableNeedDrain || brokenStreams.has(s)) continue;
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          s.off('drain', done);
+          s.off('error', done);
+          resolve();
+        };
+        s.on('drain', done);
+        s.on('error', done);
+      });
+    }
+  },
+  onBrokenPipe: (handler) => {
+    brokenPipeHandlers.add(handler);
+    return () => void brokenPipeHandlers.delete(handler);
+  },
 };
 
 /** A usage error: one line on stderr, exit code 2. */
@@ -39,7 +103,15 @@ const COMMANDS: Record<string, Command> = {
     summary: 'bare-metal demo: paging, page faults and timer interrupts on the machine',
     run: demoCommand,
   },
-  run: { args: 'PROGRAM [ARGS...]', summary: 'run a Linux i386 program on the forkbox kernel' },
+  run: {
+    args: '[OPTIONS] PROGRAM [ARGS...]',
+    summary: 'run a Linux i386 program (ELF or .asm) on the forkbox kernel',
+    run: runCommand,
+  },
+  tour: {
+    args: '', summary: 'a narrated tour: fork, vfork, clone and copy-on-write on the kernel',
+    run: async (argv, io) => (await import('./demo/tour.js')).tourCommand(argv, io),
+  },
   asm: {
     args: 'FILE.asm [-o OUT]', summary: 'assemble NASM-syntax source into an ELF32 executable',
     run: (argv, io) => asmCommand(argv, { stdout: { write: io.stdout }, stderr: { write: io.stderr } }),

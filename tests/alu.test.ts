@@ -1,5 +1,6 @@
 import { describe, it } from 'vitest';
 import { run } from './helpers/insn-runner.js';
+import { identityPaging } from './helpers/identity-paging.js';
 
 describe('add', () => {
   it('adds registers and sets flags', () => {
@@ -56,13 +57,7 @@ describe('dec overflow', () => {
 describe('read-modify-write on a read-only page', () => {
   it('faults with W=1 before changing the flags (restartable)', () => {
     // Identity-map 2 MiB with the page at 0x20000 read-only; adc [0x20000], eax.
-    const r = run('11 05 00 00 02 00');
-    const PD = 0x3000;
-    const PT = 0x4000;
-    r.mem32(PD, PT | 7);
-    for (let p = 0; p < 512; p++) r.mem32(PT + 4 * p, (p << 12) | (p === 0x20 ? 5 : 7));
-    r.mmu.setCr3(PD);
-    r.mmu.setCr0(r.mmu.cr0 | 0x80010001); // PG | WP | PE
+    const r = identityPaging(run('11 05 00 00 02 00'), { readOnly: [0x20000], wp: true });
     r.mem32(0x20000, 0x7fffffff);
     r.set({ eax: 0, cf: 1, sf: 0, of: 0 }).go();
     r.expectFault(14, 3).expect({ cf: 1, sf: 0, of: 0, eip: 0x1000 });

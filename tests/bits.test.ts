@@ -5,8 +5,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { run, type InsnRunner } from './helpers/insn-runner.js';
-import { CR0_PG, CR0_WP } from '../src/cpu/constants.js';
-import { PTE_P, PTE_W } from '../src/mmu/paging.js';
+import { identityPaging } from './helpers/identity-paging.js';
 
 /** Assert the eight dwords at 0x100000 (the bit string around the operand). */
 function expectWords(r: InsnRunner, ...words: number[]): void {
@@ -316,13 +315,9 @@ describe('bswap', () => {
 describe('restart after a #PF on the write', () => {
   it('bts keeps CF and memory when the write faults', () => {
     // bts dword [0x100010], ebx: bit 0 of the dword before the operand
+    // The page at 0x100000 is present but read-only, with CR0.WP on.
     const r = run('0f ab 1d 10 00 10 00').set({ ebx: 0xffffffe0, eflags: 0x0 }).mem32(0x10000c, 0x1);
-    const pd = 0x1f0000;
-    const pt = 0x1f1000;
-    r.mmu.writePhys32(pd, pt | PTE_P | PTE_W);
-    for (let p = 0; p < 512; p++) r.mmu.writePhys32(pt + 4 * p, (p << 12) | PTE_P | (p === 0x100 ? 0 : PTE_W));
-    r.mmu.setCr3(pd);
-    r.mmu.setCr0(r.mmu.cr0 | CR0_PG | CR0_WP);
+    identityPaging(r, { readOnly: [0x100000], wp: true });
     r.go().expectFault(14, 3).expect({ eip: 0x1000, cf: 0 }).expectMem32(0x10000c, 0x1);
     expect(r.mmu.cr2).toBe(0x10000c);
   });

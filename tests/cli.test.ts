@@ -23,7 +23,8 @@ describe('forkbox CLI', () => {
       expect(r.stderr).toBe('');
       expect(r.stdout).toMatch(/^usage: forkbox <command>/);
       for (const c of ['demo', 'run', 'asm', 'disasm', 'debug', 'bench']) expect(r.stdout).toContain(`\n  ${c}`);
-      expect(r.stdout).toMatch(/run PROGRAM.*coming in a later issue/);
+      expect(r.stdout).toMatch(/debug PROGRAM.*coming in a later issue/);
+      expect(r.stdout).not.toMatch(/^ {2}run .*coming in a later issue/m);
       expect(r.stdout).not.toMatch(/demo.*coming in a later issue/);
     }
   });

@@ -14,6 +14,7 @@ import {
   DEFAULT_PIE_BASE, USER_END, USER_START, isElfRejection, parseElf, parseElfOrReject, type Elf,
 } from '../src/guest/elf.js';
 import { EH, PH, buildElf, patch, smallElf } from './helpers/elf-build.js';
+import { mulberry32Float } from './helpers/rng.js';
 
 const TEXT = [0xb8, 1, 0, 0, 0, 0x31, 0xdb, 0xcd, 0x80];
 
@@ -206,17 +207,6 @@ describe('parseElf: every rejection names its field', () => {
 
 // ---- fuzzing ---------------------------------------------------------------------------
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** The loader's invariants for an accepted file. */
 function checkInvariants(elf: Elf, size: number): void {
   const segs = [...elf.segments].sort((a, b) => a.vaddr - b.vaddr);
@@ -268,7 +258,7 @@ describe('parseElf: fuzzing never throws', () => {
   });
 
   it('random bytes, with and without a valid ELF identification', () => {
-    const rnd = mulberry32(12345);
+    const rnd = mulberry32Float(12345);
     const ident = smallElf().slice(0, 52);
     for (let n = 0; n < 3000; n++) {
       const len = Math.floor(rnd() * (n % 3 === 0 ? 64 : 600));
@@ -283,7 +273,7 @@ describe('parseElf: fuzzing never throws', () => {
   });
 
   it('every header byte corrupted: zero, 0xff, each bit flipped, random', () => {
-    const rnd = mulberry32(777);
+    const rnd = mulberry32Float(777);
     for (const [, full] of seeds) {
       const shoff = u32(full, EH.shoff);
       const shnum = u16(full, EH.shnum);
@@ -312,7 +302,7 @@ describe('parseElf: fuzzing never throws', () => {
   });
 
   it('random multi-field corruption', () => {
-    const rnd = mulberry32(4242);
+    const rnd = mulberry32Float(4242);
     for (const [, full] of seeds) {
       for (let n = 0; n < 3000; n++) {
         const b = full.slice();

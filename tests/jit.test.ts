@@ -8,23 +8,12 @@ import { CPU } from '../src/cpu/cpu.js';
 import { Mmu } from '../src/mmu/mmu.js';
 import { CR0_PE, CR0_PG } from '../src/cpu/constants.js';
 import { PTE_P, PTE_U, PTE_W } from '../src/mmu/paging.js';
+import { mulberry32 } from './helpers/rng.js';
 
 const CODE = 0x1000;
 const DATA = 0x20000;
 const PD = 0x3000;
 const PT = 0x4000;
-
-/** A small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
 
 const DESTS = [0, 1, 2, 5, 7]; // eax ecx edx ebp edi; ebx and esi address memory
 const EDGE = [0, 1, -1, 0x7fffffff, -0x80000000, 0x80, 0xff, 0xffff];
@@ -113,7 +102,7 @@ function runBlock(code: number[], init: number[], flags: number, jit: boolean, m
 describe('compiled blocks match the interpreter', () => {
   for (const missingPage of [false, true]) {
     it(`random blocks${missingPage ? ' with a page fault' : ''}`, () => {
-      const r = rng(missingPage ? 2 : 1);
+      const r = mulberry32(missingPage ? 2 : 1);
       let compared = 0;
       for (let n = 0; n < 400; n++) {
         const code: number[] = [];

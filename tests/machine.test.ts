@@ -7,16 +7,13 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CPU_HZ, DEFAULT_MEM_SIZE, Machine, type MachineOptions } from '../src/machine.js';
 import { PIT_HZ } from '../src/devices/pit.js';
+import { hex } from './helpers/insn-runner.js';
 
 const TICKER = new Uint8Array(readFileSync(new URL('./fixtures/ticker.bin', import.meta.url)));
 const LOAD = 0x10000;
 const DIVISOR = 0x12000;
 const TICKS = 0x12004;
 const BUSY = 0x12008;
-
-function hex(s: string): Uint8Array {
-  return Uint8Array.from(s.match(/../g)!.map((b) => parseInt(b, 16)));
-}
 
 interface Ticker {
   m: Machine;

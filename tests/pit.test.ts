@@ -3,40 +3,14 @@
 
 import { describe, expect, it } from 'vitest';
 import { PIT_HZ, Pit, mulDivCeil, mulDivFloor } from '../src/devices/pit.js';
-import type { IrqLines } from '../src/devices/pic.js';
+import { IrqRecorder } from './helpers/irq-recorder.js';
 import { IoBus } from '../src/devices/io.js';
 import { SystemPortB } from '../src/devices/sysport.js';
-
-/** Records IRQ0 line changes and counts rising edges as an edge-triggered PIC would. */
-class IrqRecorder implements IrqLines {
-  level = false;
-  rising = 0;
-  risingAt: number[] = [];
-  constructor(private readonly clock: { cycles: number }) {}
-  setIrq(irq: number, level: boolean): void {
-    expect(irq).toBe(0);
-    if (level && !this.level) {
-      this.rising++;
-      this.risingAt.push(this.clock.cycles);
-    }
-    this.level = level;
-  }
-  raiseIrq(irq: number): void {
-    this.setIrq(irq, true);
-  }
-  lowerIrq(irq: number): void {
-    this.setIrq(irq, false);
-  }
-  reset(): void {
-    this.rising = 0;
-    this.risingAt.length = 0;
-  }
-}
 
 /** A PIT on a bus, with a settable cycle counter. 10 CPU cycles per PIT clock by default. */
 function rig(cpuHz = PIT_HZ * 10) {
   const clock = { cycles: 0 };
-  const irq = new IrqRecorder(clock);
+  const irq = new IrqRecorder(0, clock);
   const pit = new Pit(cpuHz, clock, irq);
   irq.reset(); // forget the power-on level the PIT drove
   const bus = new IoBus();
@@ -444,7 +418,7 @@ describe('IRQ0 at several CPU frequencies', () => {
     for (const n of [2, 1193, 11932, 0x10000]) {
       it(`${hz} Hz, count ${n}`, () => {
         const clock = { cycles: 0 };
-        const irq = new IrqRecorder(clock);
+        const irq = new IrqRecorder(0, clock);
         const pit = new Pit(hz, clock, irq);
         irq.reset();
         pit.out8(0x43, 0x34);
@@ -477,7 +451,7 @@ describe('IRQ0 at several CPU frequencies', () => {
 
   it('a single update over many periods produces one request (the PIC latch holds one)', () => {
     const clock = { cycles: 0 };
-    const irq = new IrqRecorder(clock);
+    const irq = new IrqRecorder(0, clock);
     const pit = new Pit(100_000_000, clock, irq);
     irq.reset();
     pit.out8(0x43, 0x34);

@@ -7,7 +7,7 @@ import { run, CODE_BASE, STACK_TOP, type InsnRunner } from './helpers/insn-runne
 import {
   CONFORMING, GATE16, GATE_DPL0, GATE_TARGET, GDT, HANDLERS, IDT, KCODE, KDATA, KSTACK_TOP,
   NP_DATA, RO_DATA, SMALL_DATA, TASKGATE, TSS, TSS_SEL, UCODE, UCODE_CONF, UDATA, XO_CODE,
-  enterRing3, gate, segment, setupPM, stack, stepReal, writeDesc,
+  gate, pm, segment, stack, stepReal, user, writeDesc,
 } from './helpers/pm.js';
 import {
   EFLAGS_IF, EFLAGS_IOPL, EFLAGS_NT, SEG_CS, SEG_DS, SEG_ES, SEG_FS, SEG_GS, SEG_SS,
@@ -21,18 +21,6 @@ const TS = 10;
 const UD = 6;
 const BR = 5;
 const DATA = 0x10000;
-
-function pm(code: string) {
-  const r = run(code);
-  setupPM(r);
-  return r;
-}
-
-function user(code: string) {
-  const r = pm(code);
-  enterRing3(r.cpu);
-  return r;
-}
 
 const sel = (r: InsnRunner, seg: number) => r.cpu.segSel[seg];
 

@@ -4,8 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { run, type InsnRunner } from './helpers/insn-runner.js';
-import { CR0_PG, CR0_WP } from '../src/cpu/constants.js';
-import { PTE_P, PTE_W } from '../src/mmu/paging.js';
+import { identityPaging } from './helpers/identity-paging.js';
 
 describe('shl/sal', () => {
   it('carries out of bit 31 by 1 (OF = CF ^ MSB)', () => {
@@ -428,17 +427,8 @@ describe('shld/shrd', () => {
 // A read-modify-write whose write faults must leave EFLAGS as they were: rcl/rcr consume
 // CF, and the instruction restarts after the page-fault handler fixes the mapping (COW).
 describe('restart after a #PF on the write', () => {
-  /** Identity-map the 2 MiB of the test machine with paging and CR0.WP on; the page at
-   *  0x100000 is present but read-only. */
-  function readOnlyPage(r: InsnRunner): InsnRunner {
-    const pd = 0x1f0000;
-    const pt = 0x1f1000;
-    r.mmu.writePhys32(pd, pt | PTE_P | PTE_W);
-    for (let p = 0; p < 512; p++) r.mmu.writePhys32(pt + 4 * p, (p << 12) | PTE_P | (p === 0x100 ? 0 : PTE_W));
-    r.mmu.setCr3(pd);
-    r.mmu.setCr0(r.mmu.cr0 | CR0_PG | CR0_WP);
-    return r;
-  }
+  /** Paging and CR0.WP on; the page at 0x100000 is present but read-only. */
+  const readOnlyPage = (r: InsnRunner): InsnRunner => identityPaging(r, { readOnly: [0x100000], wp: true });
 
   it('rcl keeps CF, memory and EIP when the write faults', () => {
     // rcl dword [0x100010], 1

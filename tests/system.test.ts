@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { run, CODE_BASE, STACK_TOP } from './helpers/insn-runner.js';
 import {
   CALLGATE, CONFORMING, GDT, KCODE, KDATA, LDT, LDT_SEL, NP_DATA, RO_DATA, SMALL_DATA, TSS, TSS_LIMIT, TSS_SEL,
-  UDATA, XO_CODE, enterRing3, segment, setupPM, writeDesc,
+  UDATA, XO_CODE, pm, segment, user, writeDesc,
 } from './helpers/pm.js';
 import {
   CR0_CD, CR0_EM, CR0_ET, CR0_MP, CR0_NW, CR0_PE, CR0_PG, CR0_TS, CR0_WP, CR4_DE, CR4_PGE, CR4_PSE,
@@ -19,20 +19,6 @@ const GP = 13;
 const NP = 11;
 const UD = 6;
 const DATA = 0x10000;
-
-/** A runner in protected mode with the standard tables (helpers/pm.ts). */
-function pm(code: string) {
-  const r = run(code);
-  setupPM(r);
-  return r;
-}
-
-/** The same, running at CPL 3. */
-function user(code: string) {
-  const r = pm(code);
-  enterRing3(r.cpu);
-  return r;
-}
 
 describe('lgdt / lidt / sgdt / sidt', () => {
   it('lgdt loads a 16-bit limit and a 32-bit base', () => {

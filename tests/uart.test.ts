@@ -4,27 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { Uart16550 } from '../src/devices/uart.js';
 import { DebugCon } from '../src/devices/debugcon.js';
 import { IoBus, type IoDevice } from '../src/devices/io.js';
-import type { IrqLines } from '../src/devices/pic.js';
-
-class Line implements IrqLines {
-  level = false;
-  rising = 0;
-  setIrq(irq: number, level: boolean): void {
-    expect(irq).toBe(4);
-    if (level && !this.level) this.rising++;
-    this.level = level;
-  }
-  raiseIrq(irq: number): void {
-    this.setIrq(irq, true);
-  }
-  lowerIrq(irq: number): void {
-    this.setIrq(irq, false);
-  }
-}
+import { IrqRecorder } from './helpers/irq-recorder.js';
 
 function rig() {
   const out: number[] = [];
-  const irq = new Line();
+  const irq = new IrqRecorder(4);
   const uart = new Uart16550(0x3f8, 4, irq, (b) => out.push(b));
   const bus = new IoBus();
   bus.register(0x3f8, 8, uart);

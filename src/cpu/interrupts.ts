@@ -23,14 +23,14 @@
 
 import {
   EFLAGS_AC, EFLAGS_IF, EFLAGS_IOPL, EFLAGS_IOPL_SHIFT, EFLAGS_NT, EFLAGS_RF, EFLAGS_TF,
-  EFLAGS_VM, EFLAGS_WRITABLE, EFLAGS_FIXED, ESP, SEG_CS, SEG_DS, SEG_ES, SEG_FS, SEG_GS, SEG_SS,
+  EFLAGS_VM, EFLAGS_WRITABLE, EFLAGS_FIXED, ESP, SEG_CS, SEG_SS,
   VEC_DF, VEC_GP, VEC_NP, VEC_PF, VEC_SS, VEC_TS, pushesErrorCode,
 } from './constants.js';
 import type { CPU } from './cpu.js';
 import { FAULT, raise } from './fault.js';
 import {
-  descBase, descDpl, descKind, descLimit, descAttr, isPresent, nullifyInaccessible,
-  readDescriptor, setAccessed, type Descriptor,
+  checkReturnCs, checkStackSegment, descBase, descDpl, descKind, descLimit, descAttr, isPresent,
+  nullifyInaccessible, readDescriptor, readInnerStack, setAccessed, switchToInnerStack, type Descriptor,
 } from './segments.js';
 import type { Insn } from './insn.js';
 
@@ -148,26 +148,12 @@ function deliverVector(cpu: CPU, vector: number, error: number, software: boolea
   const oldEip = cpu.eip;
 
   if (newCpl < cpu.cpl) {
-    // Inter-privilege: the new stack comes from the TSS (32-bit TSS: ESPn at 4+8n, SSn at 8+8n;
-    // 16-bit TSS: SPn at 2+4n, SSn at 4+4n).
-    const tss32 = (cpu.trAttr & 0x08) !== 0;
-    const spOff = tss32 ? 4 + 8 * newCpl : 2 + 4 * newCpl;
-    const ssOff = tss32 ? 8 + 8 * newCpl : 4 + 4 * newCpl;
-    if (ssOff + 1 > cpu.trLimit) raise(VEC_TS, (cpu.trSel & 0xfffc) + ext);
-    const newSs = mmu.readSys16((cpu.trBase + ssOff) | 0);
-    const newEsp = tss32 ? mmu.readSys32((cpu.trBase + spOff) | 0) : mmu.readSys16((cpu.trBase + spOff) | 0);
-    if ((newSs & 0xfffc) === 0) raise(VEC_TS, ext);
-    const sd = stackDesc;
-    if (!readDescriptor(cpu, newSs, sd)) raise(VEC_TS, (newSs & 0xfffc) + ext);
-    if ((newSs & 3) !== newCpl || descDpl(sd) !== newCpl || (descKind(sd) & 0x1a) !== 0x12) raise(VEC_TS, (newSs & 0xfffc) + ext);
-    if (!isPresent(sd)) raise(VEC_SS, (newSs & 0xfffc) + ext);
-    const ssBase = descBase(sd);
-    const ssBig = (descAttr(sd) & 0x4000) !== 0;
-    const spMask = ssBig ? -1 : 0xffff;
-    const top = (newEsp - nwords * w) & spMask;
-    checkStackLimit(sd, top, nwords * w, ext);
-    const lin = (ssBase + top) | 0;
-    probeSys(cpu, lin, nwords * w);
+    // Inter-privilege: the new stack comes from the TSS.
+    const frame = nwords * w;
+    const s = readInnerStack(cpu, newCpl, frame, ext);
+    checkStackLimit(s.desc, s.top, frame, ext);
+    const lin = (descBase(s.desc) + s.top) | 0;
+    probeSys(cpu, lin, frame);
     // Commit.
     const oldSs = cpu.segSel[SEG_SS];
     const oldEsp = cpu.regs[ESP];
@@ -178,9 +164,7 @@ function deliverVector(cpu: CPU, vector: number, error: number, software: boolea
     writeSys(cpu, p, w, oldFlags); p += w;
     writeSys(cpu, p, w, oldEsp); p += w;
     writeSys(cpu, p, w, oldSs);
-    setAccessed(cpu, sd);
-    cpu.setSegCache(SEG_SS, newSs, ssBase, descLimit(sd), descAttr(sd));
-    cpu.regs[ESP] = ssBig ? top : (cpu.regs[ESP] & ~0xffff) | top;
+    switchToInnerStack(cpu, s);
     cpu.cycles += CYCLES_INT_OUTER;
   } else {
     const sp = (cpu.regs[ESP] - nwords * w) & cpu.stackMask;
@@ -188,7 +172,7 @@ function deliverVector(cpu: CPU, vector: number, error: number, software: boolea
     if (newCpl === 3) cpu.mmu.probeWrite(lin, nwords * w);
     else probeSys(cpu, lin, nwords * w);
     let p = lin;
-    const put = newCpl === 3 ? writeUser : writeSys;
+    const put = newCpl === 3 ? write : writeSys;
     if (error >= 0) { put(cpu, p, w, error); p += w; }
     put(cpu, p, w, oldEip); p += w;
     put(cpu, p, w, oldCs); p += w;
@@ -215,18 +199,21 @@ function checkStackLimit(sd: Descriptor, top: number, len: number, ext: number):
   if (expandDown ? top >>> 0 <= limit : last > limit) raise(VEC_SS, ext);
 }
 
-function probeSys(cpu: CPU, lin: number, len: number): void {
+/** Check that `len` bytes at `lin` can be written by a supervisor access (#PF if not). */
+export function probeSys(cpu: CPU, lin: number, len: number): void {
   cpu.mmu.translate(lin, true, false);
   const last = (lin + len - 1) | 0;
   if ((last ^ lin) >>> 12) cpu.mmu.translate(last, true, false);
 }
 
-function writeSys(cpu: CPU, lin: number, w: number, v: number): void {
+/** Write `w` bytes (2 or 4) as a supervisor access. */
+export function writeSys(cpu: CPU, lin: number, w: number, v: number): void {
   if (w === 4) cpu.mmu.writeSys32(lin, v);
   else cpu.mmu.writeSys16(lin, v);
 }
 
-function writeUser(cpu: CPU, lin: number, w: number, v: number): void {
+/** Write `w` bytes (2 or 4) at the current privilege. */
+export function write(cpu: CPU, lin: number, w: number, v: number): void {
   if (w === 4) cpu.mmu.write32(lin, v);
   else cpu.mmu.write16(lin, v);
 }
@@ -244,16 +231,8 @@ export function iret(cpu: CPU, i: Insn): void {
   let newFlags = cpu.peek(os, 2 * os);
   if (os === 2) newFlags = (cpu.getFlags() & 0xffff0000) | (newFlags & 0xffff);
   const rpl = newCs & 3;
-  const err = newCs & 0xfffc;
-  if (err === 0) raise(VEC_GP, 0);
-  if (rpl < cpu.cpl) raise(VEC_GP, err);
   const cd = codeDesc;
-  if (!readDescriptor(cpu, newCs, cd)) raise(VEC_GP, err);
-  const kind = descKind(cd);
-  if ((kind & 0x18) !== 0x18) raise(VEC_GP, err);
-  const conforming = (kind & 0x04) !== 0;
-  if (conforming ? descDpl(cd) > rpl : descDpl(cd) !== rpl) raise(VEC_GP, err);
-  if (!isPresent(cd)) raise(VEC_NP, err);
+  checkReturnCs(cpu, newCs, cd);
   if (newEip > descLimit(cd)) raise(VEC_GP, 0);
 
   const oldCpl = cpu.cpl;
@@ -267,22 +246,15 @@ export function iret(cpu: CPU, i: Insn): void {
   if (rpl > oldCpl) {
     const newEsp = cpu.peek(os, 3 * os);
     const newSs = cpu.peek(os, 4 * os) & 0xffff;
-    const serr = newSs & 0xfffc;
-    if (serr === 0) raise(VEC_GP, 0);
     const sd = stackDesc;
-    if (!readDescriptor(cpu, newSs, sd)) raise(VEC_GP, serr);
-    if ((newSs & 3) !== rpl || descDpl(sd) !== rpl || (descKind(sd) & 0x1a) !== 0x12) raise(VEC_GP, serr);
-    if (!isPresent(sd)) raise(VEC_SS, serr);
+    checkStackSegment(cpu, newSs, rpl, sd, VEC_GP, 0);
     setAccessed(cpu, cd);
     setAccessed(cpu, sd);
     cpu.setSegCache(SEG_CS, newCs, descBase(cd), descLimit(cd), descAttr(cd));
     cpu.setCpl(rpl);
     cpu.setSegCache(SEG_SS, newSs, descBase(sd), descLimit(sd), descAttr(sd));
     cpu.regs[ESP] = os === 4 ? newEsp : (cpu.regs[ESP] & ~0xffff) | (newEsp & 0xffff);
-    nullifyInaccessible(cpu, SEG_ES);
-    nullifyInaccessible(cpu, SEG_DS);
-    nullifyInaccessible(cpu, SEG_FS);
-    nullifyInaccessible(cpu, SEG_GS);
+    nullifyInaccessible(cpu);
     cpu.cycles += CYCLES_IRET_OUTER - CYCLES_IRET_SAME;
   } else {
     setAccessed(cpu, cd);

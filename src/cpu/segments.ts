@@ -14,7 +14,9 @@
 //
 // The CPU keeps bits 8..23 of `hi` as the cached attribute word (see cpu.ts SEGATTR_*).
 
-import { SEG_SS, VEC_GP, VEC_NP, VEC_SS } from './constants.js';
+import {
+  ESP, SEG_DS, SEG_ES, SEG_FS, SEG_GS, SEG_SS, VEC_GP, VEC_NP, VEC_SS, VEC_TS,
+} from './constants.js';
 import { SEGATTR_DB, SEGATTR_G, SEGATTR_P, SEGATTR_S, type CPU } from './cpu.js';
 import { raise } from './fault.js';
 
@@ -137,15 +139,97 @@ export function loadDataSegment(cpu: CPU, seg: number, sel: number): void {
 }
 
 /**
- * After a return to an outer privilege level (iret, far ret): data segment registers
- * whose descriptor DPL is below the new CPL are loaded with null (SDM vol. 2 RET/IRET).
+ * After a return to an outer privilege level (iret, far ret): the data segment registers
+ * ES, DS, FS and GS whose descriptor DPL is below the new CPL are loaded with null (SDM
+ * vol. 2 RET/IRET).
  */
-export function nullifyInaccessible(cpu: CPU, seg: number): void {
+export function nullifyInaccessible(cpu: CPU): void {
+  nullifyIfInaccessible(cpu, SEG_ES);
+  nullifyIfInaccessible(cpu, SEG_DS);
+  nullifyIfInaccessible(cpu, SEG_FS);
+  nullifyIfInaccessible(cpu, SEG_GS);
+}
+
+function nullifyIfInaccessible(cpu: CPU, seg: number): void {
   const attr = cpu.segAttr[seg];
   if ((attr & SEGATTR_P) === 0) return;
   const dpl = (attr >> 5) & 3;
   const conformingCode = (attr & SEGATTR_S) !== 0 && (attr & 0x0c) === 0x0c;
   if (!conformingCode && dpl < cpu.cpl) loadNull(cpu, seg, 0);
+}
+
+/**
+ * The checks of the code segment a far RET or IRET returns to (SDM vol. 2 RET and IRET,
+ * protected mode), reading its descriptor into `cd`: #GP(0) for a null selector;
+ * #GP(selector) outside its table, not code, RPL < CPL, DPL > RPL (conforming) or
+ * DPL != RPL (non-conforming); #NP(selector) not present.
+ */
+export function checkReturnCs(cpu: CPU, sel: number, cd: Descriptor): void {
+  const err = sel & 0xfffc;
+  if (err === 0) raise(VEC_GP, 0);
+  if (!readDescriptor(cpu, sel, cd)) raise(VEC_GP, err);
+  const kind = descKind(cd);
+  if ((kind & 0x18) !== 0x18) raise(VEC_GP, err);
+  const rpl = sel & 3;
+  if (rpl < cpu.cpl) raise(VEC_GP, err);
+  if (kind & 0x04 ? descDpl(cd) > rpl : descDpl(cd) !== rpl) raise(VEC_GP, err);
+  if (!isPresent(cd)) raise(VEC_NP, err);
+}
+
+/**
+ * The checks of a selector that a privilege change loads into SS at privilege `cpl` (the
+ * inner stack from the TSS, or the stack an outer return goes back to), reading its
+ * descriptor into `sd`: `vec`(ext) for a null selector; `vec`(selector + ext) outside its
+ * table, RPL or DPL != cpl, or not a writable data segment; #SS(selector + ext) not
+ * present.
+ */
+export function checkStackSegment(cpu: CPU, sel: number, cpl: number, sd: Descriptor, vec: number, ext: number): void {
+  const err = sel & 0xfffc;
+  if (err === 0) raise(vec, ext);
+  if (!readDescriptor(cpu, sel, sd)) raise(vec, err + ext);
+  if ((sel & 3) !== cpl || descDpl(sd) !== cpl || (descKind(sd) & 0x1a) !== 0x12) raise(vec, err + ext);
+  if (!isPresent(sd)) raise(VEC_SS, err + ext);
+}
+
+/** The stack a change to an inner privilege level switches to; see readInnerStack. */
+export interface InnerStack {
+  /** SS selector, and its descriptor. */
+  ss: number;
+  readonly desc: Descriptor;
+  /** ESP from the TSS, and the new ESP once the frame is pushed. */
+  esp: number;
+  top: number;
+}
+
+const innerStack: InnerStack = { ss: 0, desc: { lo: 0, hi: 0, addr: 0 }, esp: 0, top: 0 };
+
+/**
+ * The stack for a change to the more privileged level `cpl` (interrupt delivery, CALL
+ * through a call gate), from the current TSS: a 32-bit TSS has ESPn at 4+8n and SSn at
+ * 8+8n, a 16-bit one SPn at 2+4n and SSn at 4+4n. #TS(TR + ext) when the TSS is too
+ * short; SS is checked by checkStackSegment with #TS. `top` is ESP less a `frame` of
+ * bytes, within the stack's size (SS.B). Reads and checks only: nothing is loaded, and
+ * the caller still checks the frame against the stack's limit. The result is reused.
+ */
+export function readInnerStack(cpu: CPU, cpl: number, frame: number, ext: number): InnerStack {
+  const mmu = cpu.mmu;
+  const tss32 = (cpu.trAttr & 0x08) !== 0;
+  const spOff = tss32 ? 4 + 8 * cpl : 2 + 4 * cpl;
+  const ssOff = tss32 ? 8 + 8 * cpl : 4 + 4 * cpl;
+  if (ssOff + 1 > cpu.trLimit) raise(VEC_TS, (cpu.trSel & 0xfffc) + ext);
+  const s = innerStack;
+  s.ss = mmu.readSys16((cpu.trBase + ssOff) | 0);
+  s.esp = tss32 ? mmu.readSys32((cpu.trBase + spOff) | 0) : mmu.readSys16((cpu.trBase + spOff) | 0);
+  checkStackSegment(cpu, s.ss, cpl, s.desc, VEC_TS, ext);
+  s.top = (s.esp - frame) & (descAttr(s.desc) & SEGATTR_DB ? -1 : 0xffff);
+  return s;
+}
+
+/** Commit the switch to a stack read by readInnerStack: load SS, and ESP = its `top`. */
+export function switchToInnerStack(cpu: CPU, s: InnerStack): void {
+  setAccessed(cpu, s.desc);
+  loadCache(cpu, SEG_SS, s.ss, s.desc);
+  cpu.regs[ESP] = descAttr(s.desc) & SEGATTR_DB ? s.top : (cpu.regs[ESP] & ~0xffff) | s.top;
 }
 
 export { SEGATTR_DB };

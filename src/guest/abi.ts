@@ -86,6 +86,30 @@ export const CLONE_DETACHED = 0x00400000;
 export const CLONE_UNTRACED = 0x00800000;
 export const CLONE_CHILD_SETTID = 0x01000000;
 
+/** mmap/mprotect protections and mmap flags (include/uapi/asm-generic/mman-common.h). */
+export const PROT_NONE = 0x0;
+export const PROT_READ = 0x1;
+export const PROT_WRITE = 0x2;
+export const PROT_EXEC = 0x4;
+export const PROT_GROWSDOWN = 0x01000000;
+export const PROT_GROWSUP = 0x02000000;
+export const MAP_SHARED = 0x01;
+export const MAP_PRIVATE = 0x02;
+export const MAP_SHARED_VALIDATE = 0x03;
+export const MAP_TYPE = 0x0f;
+export const MAP_FIXED = 0x10;
+export const MAP_ANONYMOUS = 0x20;
+export const MAP_GROWSDOWN = 0x0100;
+export const MAP_DENYWRITE = 0x0800;
+export const MAP_EXECUTABLE = 0x1000;
+export const MAP_LOCKED = 0x2000;
+export const MAP_NORESERVE = 0x4000;
+export const MAP_POPULATE = 0x8000;
+export const MAP_NONBLOCK = 0x10000;
+export const MAP_STACK = 0x20000;
+export const MAP_HUGETLB = 0x40000;
+export const MAP_FIXED_NOREPLACE = 0x100000;
+
 /** wait4/waitpid options (include/uapi/linux/wait.h). */
 export const WNOHANG = 0x00000001;
 export const WUNTRACED = 0x00000002;

@@ -23,6 +23,8 @@ export const CYC_PTE_COPY = 6;
 export const CYC_PAGE_COPY = 1024;
 /** Zeroing a 4 KiB page (clear_page). */
 export const CYC_PAGE_CLEAR = 1024;
+/** Clearing one PTE at munmap/exit (zap_pte_range), including the put_page. */
+export const CYC_PTE_ZAP = 4;
 /** Allocating or freeing a frame. */
 export const CYC_PAGE_ALLOC = 30;
 /** A context switch: switch_to, TSS.esp0, TLS; the CR3 load is separate. */
@@ -35,3 +37,6 @@ export const CYC_COPY_PROCESS = 800;
 export const CYC_EXIT = 400;
 /** Per byte copied between user and kernel (copy_to_user/copy_from_user). */
 export const CYC_PER_USER_BYTE = 0.25;
+/** execve before the address space work: finding the file, checking the ELF headers,
+ *  building the new mm_struct and the initial stack's tables (load_elf_binary). */
+export const CYC_EXEC = 1500;

@@ -130,8 +130,9 @@ export class Kernel {
       pidMax: options.pidMax ?? 32768,
       maxTasks: options.maxTasks ?? 4096,
     };
-    if (!Number.isInteger(this.options.hz) || this.options.hz < 1 || this.options.hz > 10000) {
-      throw new RangeError(`HZ must be an integer from 1 to 10000, got ${options.hz}`);
+    // The PIT's divisor is 16 bits (1193182 / 65536 = 18.2 Hz is the slowest rate).
+    if (!Number.isInteger(this.options.hz) || this.options.hz < 19 || this.options.hz > 10000) {
+      throw new RangeError(`HZ must be an integer from 19 to 10000, got ${options.hz}`);
     }
     this.pidmap = new PidMap(this.options.pidMax);
     this.stdout = options.stdout ?? (() => {});

@@ -15,6 +15,16 @@ export const VM_EXEC = 0x4;
 export const VM_SHARED = 0x8;
 export const VM_GROWSDOWN = 0x100;
 
+/** RLIMIT_STACK's default (8 MiB): how far a VM_GROWSDOWN stack may grow on faults. */
+export const STACK_RLIMIT = 8 << 20;
+/** vm.max_map_count: most VMAs one address space may hold (mmap/mprotect → ENOMEM). */
+export const MAX_MAP_COUNT = 65530;
+/** mmap_min_addr: the lowest address mmap hands out or accepts with MAP_FIXED. */
+export const MMAP_MIN_ADDR = 0x10000;
+/** Where top-down mmap starts when nothing says otherwise: TASK_SIZE less a 128 MiB gap
+ *  for the stack (mm/util.c mmap_base() with the minimum gap, no randomisation). */
+export const DEFAULT_MMAP_BASE = 0xb8000000;
+
 /** What backs a VMA's pages before they are written (file-backed or anonymous zero). */
 export interface VmaFile {
   /** The file's bytes (an in-memory file: the ELF being executed). */
@@ -62,13 +72,29 @@ export class MmStruct {
   arg_end = 0;
   env_start = 0;
   env_end = 0;
-  /** Resident user pages mapped (rss). */
+  /** Top of the top-down mmap area (get_unmapped_area searches below it). */
+  mmap_base = DEFAULT_MMAP_BASE;
+  /** Resident user pages mapped (rss): present PTEs in user space. */
   rss = 0;
 
-  /** find_vma: the VMA containing addr, or the first one above it; null if none. */
+  /** find_vma: the VMA containing addr, or the first one above it; null if none.
+   *  Binary search over the sorted list: the page-fault path calls it on every fault. */
   findVma(addr: number): Vma | null {
-    for (const v of this.vmas) if (addr < v.end) return v;
-    return null;
+    const k = this.findVmaIndex(addr);
+    return k < this.vmas.length ? this.vmas[k] : null;
+  }
+
+  /** Index of the first VMA whose end is above addr (vmas.length if none). */
+  findVmaIndex(addr: number): number {
+    const vmas = this.vmas;
+    let lo = 0;
+    let hi = vmas.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (vmas[mid].end > addr) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
   }
 
   /** Insert a VMA keeping the list sorted; the caller ensures it does not overlap. */

@@ -14,6 +14,7 @@ import type { Kernel } from './kernel.js';
 import { GDT_ENTRY_TLS_MIN, GDT_PHYS, SWAPPER_PGD_PHYS, TSS_PHYS } from './layout.js';
 import { PT_EAX } from './ptregs.js';
 import { BLOCKED, TASK_RUNNING, type Task } from './task.js';
+import { finish_task_switch } from './exit.js';
 
 /** Timeslice in ticks (10 at HZ=100: 100 ms, like Linux 2.6's default). */
 export const DEF_TIMESLICE = 10;
@@ -127,5 +128,15 @@ export function context_switch(k: Kernel, prev: Task, next: Task): void {
   const tls = next.thread.tls;
   const gdt = (GDT_PHYS + GDT_ENTRY_TLS_MIN * 8) >>> 2;
   for (let w = 0; w < 6; w++) k.mmu.i32[gdt + w] = tls[w];
+  // CPU time: prev ran since its exec_start (kernel work charged meanwhile is stime).
+  const now = k.cpu.cycles;
+  const know = k.stats.kernelCycles;
+  prev.stime += know - prev.kexec_start;
+  prev.utime += now - prev.exec_start - (know - prev.kexec_start);
+  next.exec_start = now;
+  next.kexec_start = know;
   k.current = next;
+  // finish_task_switch: a task that released itself at exit gives up its kernel stack
+  // now that the CPU is off it (exit.ts).
+  finish_task_switch(k, prev);
 }

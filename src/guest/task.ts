@@ -25,6 +25,9 @@ export const STATE_NAMES: Record<number, string> = {
   [EXIT_DEAD]: 'X (dead)',
 };
 
+/* task->flags (include/linux/sched.h) */
+export const PF_EXITING = 0x00000004;
+
 /** Returned by a syscall that put its task to sleep: the result comes from `resume`. */
 export const BLOCKED = Symbol('blocked');
 export type SyscallResult = number | typeof BLOCKED;
@@ -55,6 +58,11 @@ export class Task {
   comm: string;
   state = TASK_RUNNING;
   exit_state = 0;
+  /** PF_* flags (PF_EXITING once do_exit has begun). */
+  flags = 0;
+  /** Process group and session (inherited at fork; init's are 1, see init_task.ts). */
+  pgrp = 0;
+  session = 0;
   /** Exit status as wait4 reports it (exitStatus/signalStatus in abi.ts). */
   exit_code = 0;
   /** Signal sent to the parent at exit (SIGCHLD for fork, 0 or other for clone). */
@@ -90,6 +98,13 @@ export class Task {
   /** Cycles spent in user and kernel mode (utime/stime), and when it last ran. */
   utime = 0;
   stime = 0;
+  /** cpu.cycles and stats.kernelCycles when it was last switched in (sched.ts accounts
+   *  the difference to utime/stime at the next switch; time.ts task_cputime). */
+  exec_start = 0;
+  kexec_start = 0;
+  /** CPU cycles of reaped children (time.ts acct_reaped_child; times, getrusage). */
+  cutime = 0;
+  cstime = 0;
   /** The syscall the task is in (for traces and `ps`), -1 when none. */
   syscall = -1;
 

@@ -1,3 +1,197 @@
-// CONTRACT STUB — replaced by the wait implementation.
+// Waiting for children (kernel/exit.c do_wait): wait4 (114) and waitpid (7).
+//
+// wait4(pid, &status, options, &rusage) chooses children by pid:
+//   pid > 0    that child;
+//   pid == -1  any child;
+//   pid == 0   any child in the caller's process group;
+//   pid < -1   any child in process group -pid.
+// Process groups: forkbox has no setpgid/setsid yet, so every process is in the group it
+// inherited at fork, and init's group is 1 (init_task.ts): pgrp is the tgid of the
+// group's leader, as in Linux, and today all processes are in group 1.
+//
+// A child that exits with a signal other than SIGCHLD (a clone child with exit_signal 0,
+// say) is a "clone child": waited for only with __WCLONE (only those) or __WALL (all).
+// Threads are never waited for (they reap themselves, exit.ts). A zombie group leader is
+// not reaped while other threads of its group live.
+//
+// The first zombie found is reaped (release_task) and its wait status stored with
+// put_user; rusage gets the child's CPU time. No eligible child at all: -ECHILD. Eligible
+// children but none has exited: WNOHANG returns 0, otherwise the caller sleeps until a
+// child's exit_notify wakes it (__wake_up_parent) and looks again.
+
+import { E, WCONTINUED, WEXITED, WNOHANG, WUNTRACED, __WALL, __WCLONE, __WNOTHREAD, SIG } from './abi.js';
+import type { Kernel } from './kernel.js';
+import { sleep_on, wake_up_process } from './sched.js';
 import type { Syscall } from './syscalls.js';
-export const WAIT_SYSCALLS: Record<string, Syscall> = {};
+import { EXIT_DEAD, EXIT_ZOMBIE, TASK_INTERRUPTIBLE, type SyscallResult, type Task } from './task.js';
+import { acct_reaped_child, cycles_to_ns, task_cputime } from './time.js';
+import { copy_to_user, put_user32 } from './uaccess.js';
+import { delay_group_leader, release_task, thread_group } from './exit.js';
+
+const PIDTYPE_PID = 0;
+const PIDTYPE_PGID = 1;
+const PIDTYPE_MAX = 2;
+
+/** struct wait_opts. */
+interface WaitOpts {
+  type: number;
+  pid: number;
+  flags: number;
+  /** Set by wait_task_zombie: the status for the caller's &status. */
+  stat: number;
+  /** The caller passed a struct rusage pointer. */
+  wantRusage: boolean;
+  /** The reaped child's rusage (72 bytes), when wanted. */
+  rusage: Uint8Array | null;
+}
+
+// ---------------------------------------------------------------------------------------
+// The wait queue (signal->wait_chldexit): tasks sleeping in do_wait, in the order they
+// went to sleep.
+
+const chldexitQueues = new WeakMap<Kernel, Task[]>();
+
+function waitQueue(k: Kernel): Task[] {
+  let q = chldexitQueues.get(k);
+  if (!q) chldexitQueues.set(k, (q = []));
+  return q;
+}
+
+/** remove_wait_queue: t no longer waits for a child (it was woken, or it exits). */
+export function remove_wait_queue(k: Kernel, t: Task): void {
+  const q = chldexitQueues.get(k);
+  if (!q) return;
+  const i = q.indexOf(t);
+  if (i >= 0) q.splice(i, 1);
+}
+
+/** __wake_up_parent: wake every thread of the parent's group that sleeps in wait. */
+export function __wake_up_parent(k: Kernel, parent: Task): void {
+  const q = chldexitQueues.get(k);
+  if (!q || q.length === 0) return;
+  for (const w of [...q]) if (w.tgid === parent.tgid) wake_up_process(k, w, 'child');
+}
+
+// ---------------------------------------------------------------------------------------
+
+function eligible_pid(wo: WaitOpts, p: Task): boolean {
+  return wo.type === PIDTYPE_MAX || (wo.type === PIDTYPE_PID ? p.pid === wo.pid : p.pgrp === wo.pid);
+}
+
+/** eligible_child: the pid matches, and the clone-child rules of __WCLONE / __WALL. */
+function eligible_child(wo: WaitOpts, p: Task): boolean {
+  if (!eligible_pid(wo, p)) return false;
+  if (wo.flags & __WALL) return true;
+  if ((p.exit_signal !== SIG.SIGCHLD) !== ((wo.flags & __WCLONE) !== 0)) return false;
+  return true;
+}
+
+/** struct rusage of i386 for a reaped child (getrusage RUSAGE_BOTH): its CPU time and
+ *  that of its own reaped children; the other fields 0. */
+function child_rusage(k: Kernel, p: Task): Uint8Array {
+  const c = task_cputime(k, p);
+  const b = new Uint8Array(72);
+  const dv = new DataView(b.buffer);
+  const put_timeval = (off: number, cycles: number) => {
+    const ns = cycles_to_ns(k, cycles);
+    dv.setInt32(off, Number(ns / 1_000_000_000n), true);
+    dv.setInt32(off + 4, Number((ns % 1_000_000_000n) / 1000n), true);
+  };
+  put_timeval(0, c.utime + p.cutime);
+  put_timeval(8, c.stime + p.cstime);
+  return b;
+}
+
+/**
+ * wait_task_zombie: reap zombie p for the current task — its status and rusage for the
+ * caller, its CPU time into the caller's cutime/cstime, release_task. Returns its pid.
+ */
+function wait_task_zombie(k: Kernel, wo: WaitOpts, p: Task): number {
+  const pid = p.pid;
+  wo.stat = p.exit_code;
+  if (wo.wantRusage) wo.rusage = child_rusage(k, p);
+  acct_reaped_child(k, k.current.group_leader, p);
+  p.exit_state = EXIT_DEAD;
+  release_task(k, p);
+  return pid;
+}
+
+/**
+ * One pass over the children of the caller's thread group (only the caller's own with
+ * __WNOTHREAD). Returns a reaped pid, -ECHILD when no child is eligible, or 0 when
+ * eligible children exist but none is ready.
+ */
+function do_wait_once(k: Kernel, wo: WaitOpts): number {
+  const current = k.current;
+  let notask_error = -E.ECHILD;
+  const threads = wo.flags & __WNOTHREAD ? [current] : [current, ...thread_group(k, current).filter((t) => t !== current)];
+  for (const tsk of threads) {
+    for (const p of tsk.children) {
+      if (p.exit_state === EXIT_DEAD) continue;
+      if (!eligible_child(wo, p)) continue;
+      if (p.exit_state === EXIT_ZOMBIE && !delay_group_leader(k, p)) return wait_task_zombie(k, wo, p);
+      // Alive (or a zombie leader with live threads): we might have to wait.
+      // (WUNTRACED / WCONTINUED report stops and continues: no stopped tasks before
+      // signals exist, part 2.)
+      notask_error = 0;
+    }
+  }
+  return notask_error;
+}
+
+/**
+ * do_wait: look for a child to reap; with none ready and no WNOHANG, sleep on the
+ * wait queue until a child's exit wakes the caller, then look again. Returns the pid,
+ * 0 (WNOHANG), -ECHILD, or BLOCKED.
+ */
+function do_wait(k: Kernel, wo: WaitOpts, done: (pid: number) => number): SyscallResult {
+  const t = k.current;
+  const attempt = (): SyscallResult => {
+    remove_wait_queue(k, t);
+    const r = do_wait_once(k, wo);
+    if (r !== 0 || wo.flags & WNOHANG) return done(r);
+    waitQueue(k).push(t);
+    return sleep_on(k, TASK_INTERRUPTIBLE, attempt);
+  };
+  return attempt();
+}
+
+/**
+ * kernel_wait4: wait4 without the rusage copy-out. The status is stored after the child
+ * is reaped: a bad &status gives -EFAULT, but the child is gone all the same (Linux).
+ */
+export function kernel_wait4(k: Kernel, upid: number, stat_addr: number, options: number, ru: number): SyscallResult {
+  if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WCLONE | __WALL)) return -E.EINVAL;
+  // -INT_MIN is not a pid.
+  if (upid === (0x80000000 | 0)) return -E.ESRCH;
+  let type: number;
+  let pid = 0;
+  if (upid === -1) type = PIDTYPE_MAX;
+  else if (upid < 0) {
+    type = PIDTYPE_PGID;
+    pid = -upid;
+  } else if (upid === 0) {
+    type = PIDTYPE_PGID;
+    pid = k.current.pgrp;
+  } else {
+    type = PIDTYPE_PID;
+    pid = upid;
+  }
+  const wo: WaitOpts = { type, pid, flags: options | WEXITED, stat: 0, wantRusage: ru !== 0, rusage: null };
+  return do_wait(k, wo, (ret) => {
+    if (ret > 0 && stat_addr && put_user32(k, stat_addr, wo.stat) < 0) return -E.EFAULT;
+    if (ret > 0 && ru && wo.rusage && copy_to_user(k, ru, wo.rusage) < 0) return -E.EFAULT;
+    return ret;
+  });
+}
+
+/** wait4(pid, stat_addr, options, rusage). */
+const sys_wait4: Syscall = (k, upid, stat_addr, options, ru) => kernel_wait4(k, upid, stat_addr >>> 0, options, ru >>> 0);
+
+/** waitpid(pid, stat_addr, options): wait4 without rusage. */
+const sys_waitpid: Syscall = (k, upid, stat_addr, options) => kernel_wait4(k, upid, stat_addr >>> 0, options, 0);
+
+export const WAIT_SYSCALLS: Record<string, Syscall> = {
+  waitpid: sys_waitpid,
+  wait4: sys_wait4,
+};

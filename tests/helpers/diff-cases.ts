@@ -24,6 +24,7 @@ import {
   NO_REG, describe, encode, parseOperands, sizeBytes, unsupportedForm,
   type Encoding, type FormOperand, type MemOperand,
 } from './encode.js';
+import { mulberry32 } from './rng.js';
 
 export const WIN = 0x08050000;
 export const WIN_SIZE = 256;
@@ -32,15 +33,12 @@ export const ESP0 = WIN + 224;
 
 /** A tiny seedable PRNG (mulberry32): the same seed gives the same cases everywhere. */
 export class Rng {
-  private s: number;
+  private readonly next: () => number;
   constructor(seed: number) {
-    this.s = seed >>> 0;
+    this.next = mulberry32(seed);
   }
   u32(): number {
-    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
+    return this.next();
   }
   int(n: number): number {
     return Math.floor((this.u32() / 4294967296) * n);

@@ -8,7 +8,7 @@
 import { SEG_CS, SEG_DS, SEG_ES, SEG_FS, SEG_GS, SEG_SS } from '../../src/cpu/constants.js';
 import type { CPU } from '../../src/cpu/cpu.js';
 import { loadDataSegment } from '../../src/cpu/segments.js';
-import type { InsnRunner } from './insn-runner.js';
+import { run, type InsnRunner } from './insn-runner.js';
 
 export const GDT = 0x20000;
 export const IDT = 0x21000;
@@ -105,6 +105,20 @@ export function setupPM(r: InsnRunner): void {
   cpu.ldtBase = LDT;
   cpu.ldtLimit = 0x17;
   loadKernelSegments(cpu);
+}
+
+/** A runner for `code` in protected mode with the standard tables (setupPM), at CPL 0. */
+export function pm(code: string): InsnRunner {
+  const r = run(code);
+  setupPM(r);
+  return r;
+}
+
+/** The same, running at CPL 3. */
+export function user(code: string): InsnRunner {
+  const r = pm(code);
+  enterRing3(r.cpu);
+  return r;
 }
 
 /** CS=KCODE, data segments KDATA, CPL 0. */

@@ -26,14 +26,15 @@ import { SEGATTR_DB, type CPU } from '../cpu.js';
 import type { Handler, Insn } from '../insn.js';
 import {
   ESP, SEG_CS, SEG_DS, SEG_ES, SEG_FS, SEG_GS, SEG_SS,
-  VEC_BP, VEC_BR, VEC_GP, VEC_NP, VEC_OF, VEC_SS, VEC_TS, VEC_UD,
+  VEC_BP, VEC_BR, VEC_GP, VEC_NP, VEC_OF, VEC_SS, VEC_UD,
 } from '../constants.js';
 import { raise } from '../fault.js';
 import {
-  descAttr, descBase, descDpl, descKind, descLimit, isPresent, loadDataSegment,
-  nullifyInaccessible, readDescriptor, setAccessed, type Descriptor,
+  checkReturnCs, checkStackSegment, descAttr, descBase, descDpl, descKind, descLimit, isPresent,
+  loadDataSegment, nullifyInaccessible, readDescriptor, readInnerStack, setAccessed, switchToInnerStack,
+  type Descriptor,
 } from '../segments.js';
-import { iret } from '../interrupts.js';
+import { iret, probeSys, write, writeSys } from '../interrupts.js';
 
 /** The descriptor the selector operand names (a code segment or a call gate). */
 const selDesc: Descriptor = { lo: 0, hi: 0, addr: 0 };
@@ -172,13 +173,21 @@ function loadCs(cpu: CPU, sel: number, d: Descriptor, cpl: number, eip: number):
   cpu.eip = eip;
 }
 
-function farJmp(cpu: CPU, sel: number, off: number, gateCycles: number): void {
-  sel &= 0xffff;
+/**
+ * Read the descriptor a far JMP/CALL names into selDesc and return its kind: #GP(0) for
+ * a null selector, #GP(selector) outside its table.
+ */
+function readFarTarget(cpu: CPU, sel: number): number {
   const err = sel & 0xfffc;
   if (err === 0) raise(VEC_GP, 0);
+  if (!readDescriptor(cpu, sel, selDesc)) raise(VEC_GP, err);
+  return descKind(selDesc);
+}
+
+function farJmp(cpu: CPU, sel: number, off: number, gateCycles: number): void {
+  sel &= 0xffff;
+  const kind = readFarTarget(cpu, sel);
   const d = selDesc;
-  if (!readDescriptor(cpu, sel, d)) raise(VEC_GP, err);
-  const kind = descKind(d);
   if ((kind & 0x18) === 0x18) {
     checkDirectCode(cpu, sel, d);
     if (off > descLimit(d)) raise(VEC_GP, 0);
@@ -199,18 +208,7 @@ function farJmp(cpu: CPU, sel: number, off: number, gateCycles: number): void {
   }
   // Data segments, LDT and interrupt/trap gates are not jump targets; task gates and TSS
   // descriptors would switch tasks, which forkbox does not emulate.
-  raise(VEC_GP, err);
-}
-
-/** Write `w` bytes (2 or 4) at the current privilege / as a supervisor access. */
-function put(cpu: CPU, lin: number, w: number, v: number): void {
-  if (w === 4) cpu.mmu.write32(lin, v);
-  else cpu.mmu.write16(lin, v);
-}
-
-function putSys(cpu: CPU, lin: number, w: number, v: number): void {
-  if (w === 4) cpu.mmu.writeSys32(lin, v);
-  else cpu.mmu.writeSys16(lin, v);
+  raise(VEC_GP, sel & 0xfffc);
 }
 
 /**
@@ -226,18 +224,15 @@ function reserveReturn(cpu: CPU, w: number): number {
 /** Push the return address at `sp` (reserved by reserveReturn) and set ESP. */
 function pushReturn(cpu: CPU, sp: number, w: number, cs: number, eip: number): void {
   const lin = cpu.linear(SEG_SS, sp, 2 * w, true);
-  put(cpu, lin, w, eip);
-  put(cpu, (lin + w) | 0, w, cs);
+  write(cpu, lin, w, eip);
+  write(cpu, (lin + w) | 0, w, cs);
   cpu.regs[ESP] = cpu.stackMask === -1 ? sp : (cpu.regs[ESP] & ~0xffff) | sp;
 }
 
 function farCall(cpu: CPU, sel: number, off: number, os: number): void {
   sel &= 0xffff;
-  const err = sel & 0xfffc;
-  if (err === 0) raise(VEC_GP, 0);
+  const kind = readFarTarget(cpu, sel);
   const d = selDesc;
-  if (!readDescriptor(cpu, sel, d)) raise(VEC_GP, err);
-  const kind = descKind(d);
   const retCs = cpu.segSel[SEG_CS];
   const retEip = cpu.eip;
   if ((kind & 0x18) === 0x18) {
@@ -265,7 +260,7 @@ function farCall(cpu: CPU, sel: number, off: number, os: number): void {
     cpu.cycles += CYC_CALL_GATE_SAME;
     return;
   }
-  raise(VEC_GP, err);
+  raise(VEC_GP, sel & 0xfffc);
 }
 
 /**
@@ -280,32 +275,19 @@ function callInner(cpu: CPU, g: Descriptor, target: number, w: number, goff: num
   const params = g.hi & 0x1f;
   const mmu = cpu.mmu;
 
-  // The inner stack from the TSS: 32-bit TSS ESPn at 4+8n, SSn at 8+8n; 16-bit TSS SPn at
-  // 2+4n, SSn at 4+4n.
-  const tss32 = (cpu.trAttr & 0x08) !== 0;
-  const spOff = tss32 ? 4 + 8 * newCpl : 2 + 4 * newCpl;
-  const ssOff = tss32 ? 8 + 8 * newCpl : 4 + 4 * newCpl;
-  if (ssOff + 1 > cpu.trLimit) raise(VEC_TS, cpu.trSel & 0xfffc);
-  const newSs = mmu.readSys16((cpu.trBase + ssOff) | 0);
-  const newEsp = tss32 ? mmu.readSys32((cpu.trBase + spOff) | 0) : mmu.readSys16((cpu.trBase + spOff) | 0);
-  const serr = newSs & 0xfffc;
-  if (serr === 0) raise(VEC_TS, 0);
-  const sd = stackDesc;
-  if (!readDescriptor(cpu, newSs, sd)) raise(VEC_TS, serr);
-  if ((newSs & 3) !== newCpl || descDpl(sd) !== newCpl || (descKind(sd) & 0x1a) !== 0x12) raise(VEC_TS, serr);
-  if (!isPresent(sd)) raise(VEC_SS, serr);
-
+  // The inner stack from the TSS; the whole frame must lie within its limit.
   const total = (4 + params) * w;
+  const s = readInnerStack(cpu, newCpl, total, 0);
+  const sd = s.desc;
+  const top = s.top;
   const big = (descAttr(sd) & SEGATTR_DB) !== 0;
-  const top = (newEsp - total) & (big ? -1 : 0xffff);
   const limit = descLimit(sd);
   const last = (top >>> 0) + total - 1;
   const expandDown = (descKind(sd) & 0x04) !== 0;
-  if (expandDown ? top >>> 0 <= limit || last > (big ? 0xffffffff : 0xffff) : last > limit) raise(VEC_SS, serr);
+  if (expandDown ? top >>> 0 <= limit || last > (big ? 0xffffffff : 0xffff) : last > limit) raise(VEC_SS, s.ss & 0xfffc);
   if (goff > descLimit(cd)) raise(VEC_GP, 0);
   const lin = (descBase(sd) + top) | 0;
-  mmu.translate(lin, true, false);
-  if (((lin + total - 1) ^ lin) >>> 12) mmu.translate((lin + total - 1) | 0, true, false);
+  probeSys(cpu, lin, total);
 
   // The caller's parameters must be readable (#SS(0) beyond its limit, #PF) before
   // anything is committed.
@@ -321,17 +303,15 @@ function callInner(cpu: CPU, g: Descriptor, target: number, w: number, goff: num
   for (let k = 0; k < params; k++) {
     const src = cpu.linear(SEG_SS, (oldEsp + k * w) & oldMask, w, false);
     const v = w === 4 ? mmu.read32(src) : mmu.read16(src);
-    putSys(cpu, (lin + (2 + k) * w) | 0, w, v);
+    writeSys(cpu, (lin + (2 + k) * w) | 0, w, v);
   }
-  putSys(cpu, lin, w, retEip);
-  putSys(cpu, (lin + w) | 0, w, retCs);
-  putSys(cpu, (lin + (2 + params) * w) | 0, w, oldEsp);
-  putSys(cpu, (lin + (3 + params) * w) | 0, w, oldSs);
-  setAccessed(cpu, sd);
+  writeSys(cpu, lin, w, retEip);
+  writeSys(cpu, (lin + w) | 0, w, retCs);
+  writeSys(cpu, (lin + (2 + params) * w) | 0, w, oldEsp);
+  writeSys(cpu, (lin + (3 + params) * w) | 0, w, oldSs);
+  switchToInnerStack(cpu, s);
   loadCs(cpu, target, cd, newCpl, goff);
   cpu.setCpl(newCpl);
-  cpu.setSegCache(SEG_SS, newSs, descBase(sd), limit, descAttr(sd));
-  cpu.regs[ESP] = big ? top : (oldEsp & ~0xffff) | top;
   cpu.cycles += CYC_CALL_GATE_INNER + (params > 0 ? CYC_CALL_GATE_PARAMS + 4 * params : 0);
 }
 
@@ -356,16 +336,9 @@ const retFar = (withImm: boolean): Handler => (cpu, i) => {
   const n = withImm ? i.imm & 0xffff : 0;
   const newEip = os === 4 ? cpu.peek(4, 0) >>> 0 : cpu.peek(2, 0);
   const newCs = cpu.peek(os, os) & 0xffff;
-  const err = newCs & 0xfffc;
-  if (err === 0) raise(VEC_GP, 0);
   const cd = codeDesc;
-  if (!readDescriptor(cpu, newCs, cd)) raise(VEC_GP, err);
-  const kind = descKind(cd);
-  if ((kind & 0x18) !== 0x18) raise(VEC_GP, err);
+  checkReturnCs(cpu, newCs, cd);
   const rpl = newCs & 3;
-  if (rpl < cpu.cpl) raise(VEC_GP, err);
-  if (kind & 0x04 ? descDpl(cd) > rpl : descDpl(cd) !== rpl) raise(VEC_GP, err);
-  if (!isPresent(cd)) raise(VEC_NP, err);
 
   if (rpl === cpu.cpl) {
     if (newEip > descLimit(cd)) raise(VEC_GP, 0);
@@ -378,12 +351,8 @@ const retFar = (withImm: boolean): Handler => (cpu, i) => {
   // Return to an outer privilege level: the caller's SS:ESP follow the parameters.
   const newEsp = cpu.peek(os, 2 * os + n);
   const newSs = cpu.peek(os, 3 * os + n) & 0xffff;
-  const serr = newSs & 0xfffc;
-  if (serr === 0) raise(VEC_GP, 0);
   const sd = stackDesc;
-  if (!readDescriptor(cpu, newSs, sd)) raise(VEC_GP, serr);
-  if ((newSs & 3) !== rpl || descDpl(sd) !== rpl || (descKind(sd) & 0x1a) !== 0x12) raise(VEC_GP, serr);
-  if (!isPresent(sd)) raise(VEC_SS, serr);
+  checkStackSegment(cpu, newSs, rpl, sd, VEC_GP, 0);
   if (newEip > descLimit(cd)) raise(VEC_GP, 0);
 
   loadCs(cpu, newCs, cd, rpl, newEip);
@@ -392,10 +361,7 @@ const retFar = (withImm: boolean): Handler => (cpu, i) => {
   cpu.setSegCache(SEG_SS, newSs, descBase(sd), descLimit(sd), descAttr(sd));
   const esp = (newEsp + n) | 0;
   cpu.regs[ESP] = cpu.stackMask === -1 ? esp : (cpu.regs[ESP] & ~0xffff) | (esp & 0xffff);
-  nullifyInaccessible(cpu, SEG_ES);
-  nullifyInaccessible(cpu, SEG_DS);
-  nullifyInaccessible(cpu, SEG_FS);
-  nullifyInaccessible(cpu, SEG_GS);
+  nullifyInaccessible(cpu);
   cpu.cycles += CYC_RETF_OUTER - i.cycles;
 };
 

@@ -97,33 +97,26 @@ function advance(cpu: CPU, i: Insn, r: number, delta: number): void {
   else cpu.set16(r, (cpu.regs[r] + delta) & 0xffff);
 }
 
-const ins = (byte: boolean): Handler => (cpu, i) => {
-  const len = byte ? 1 : i.os;
-  const port = cpu.regs[EDX] & 0xffff;
-  const rep = i.rep !== 0;
-  if (rep && count(cpu, i) === 0) return;
-  if (checkIo(cpu, port, len)) cpu.cycles += rep ? BITMAP_CYCLES : BITMAP_CYCLES_STRING;
-  const delta = cpu.flags & EFLAGS_DF ? -len : len;
-  const amask = i.as === 4 ? -1 : 0xffff;
+/** One INS element: ES:(E)DI (no override) is checked writable before the port is read. */
+function insOne(cpu: CPU, port: number, len: number, amask: number): void {
   const mmu = cpu.mmu;
-  let n = rep ? count(cpu, i) : 1;
-  while (n > 0) {
-    const lin = cpu.linear(SEG_ES, cpu.regs[EDI] & amask, len, true); // ES: no override
-    mmu.probeWrite(lin, len);
-    const v = portIn(cpu, port, len);
-    if (len === 1) mmu.write8(lin, v);
-    else if (len === 2) mmu.write16(lin, v);
-    else mmu.write32(lin, v);
-    advance(cpu, i, EDI, delta);
-    n--;
-    if (rep) {
-      setCount(cpu, i, n);
-      cpu.cycles += 8;
-    }
-  }
-};
+  const lin = cpu.linear(SEG_ES, cpu.regs[EDI] & amask, len, true);
+  mmu.probeWrite(lin, len);
+  const v = portIn(cpu, port, len);
+  if (len === 1) mmu.write8(lin, v);
+  else if (len === 2) mmu.write16(lin, v);
+  else mmu.write32(lin, v);
+}
 
-const outs = (byte: boolean): Handler => (cpu, i) => {
+/** One OUTS element, from DS:(E)SI (overridable). */
+function outsOne(cpu: CPU, i: Insn, port: number, len: number, amask: number): void {
+  const mmu = cpu.mmu;
+  const lin = cpu.linear(i.seg, cpu.regs[ESI] & amask, len, false);
+  portOut(cpu, port, len, len === 1 ? mmu.read8(lin) : len === 2 ? mmu.read16(lin) : mmu.read32(lin));
+}
+
+/** INS, or OUTS when `out`, with or without REP. */
+const insOuts = (byte: boolean, out: boolean): Handler => (cpu, i) => {
   const len = byte ? 1 : i.os;
   const port = cpu.regs[EDX] & 0xffff;
   const rep = i.rep !== 0;
@@ -131,18 +124,16 @@ const outs = (byte: boolean): Handler => (cpu, i) => {
   if (checkIo(cpu, port, len)) cpu.cycles += rep ? BITMAP_CYCLES : BITMAP_CYCLES_STRING;
   const delta = cpu.flags & EFLAGS_DF ? -len : len;
   const amask = i.as === 4 ? -1 : 0xffff;
-  const mmu = cpu.mmu;
   let n = rep ? count(cpu, i) : 1;
-  if (rep) cpu.cycles += 1;
+  if (rep && out) cpu.cycles += 1; // REP OUTS 11+5n against REP INS 10+8n
   while (n > 0) {
-    const lin = cpu.linear(i.seg, cpu.regs[ESI] & amask, len, false); // DS:(E)SI, overridable
-    const v = len === 1 ? mmu.read8(lin) : len === 2 ? mmu.read16(lin) : mmu.read32(lin);
-    portOut(cpu, port, len, v);
-    advance(cpu, i, ESI, delta);
+    if (out) outsOne(cpu, i, port, len, amask);
+    else insOne(cpu, port, len, amask);
+    advance(cpu, i, out ? ESI : EDI, delta);
     n--;
     if (rep) {
       setCount(cpu, i, n);
-      cpu.cycles += 5;
+      cpu.cycles += out ? 5 : 8;
     }
   }
 };
@@ -156,8 +147,8 @@ export const IO_OPS: OpDef[] = [
   { code: [0xe7], mnemonic: 'out', operands: 'Ib,eAX', cycles: 11, exec: outAcc(false, false), ends: true },
   { code: [0xee], mnemonic: 'out', operands: 'DX,AL', cycles: 10, exec: outAcc(true, true), ends: true },
   { code: [0xef], mnemonic: 'out', operands: 'DX,eAX', cycles: 10, exec: outAcc(false, true), ends: true },
-  { code: [0x6c], mnemonic: 'insb', operands: 'Yb,DX', cycles: 10, exec: ins(true), flagsRead: 'd' },
-  { code: [0x6d], mnemonic: 'insd', mnemonic16: 'insw', operands: 'Yv,DX', cycles: 10, exec: ins(false), flagsRead: 'd' },
-  { code: [0x6e], mnemonic: 'outsb', operands: 'DX,Xb', cycles: 10, exec: outs(true), flagsRead: 'd' },
-  { code: [0x6f], mnemonic: 'outsd', mnemonic16: 'outsw', operands: 'DX,Xv', cycles: 10, exec: outs(false), flagsRead: 'd' },
+  { code: [0x6c], mnemonic: 'insb', operands: 'Yb,DX', cycles: 10, exec: insOuts(true, false), flagsRead: 'd' },
+  { code: [0x6d], mnemonic: 'insd', mnemonic16: 'insw', operands: 'Yv,DX', cycles: 10, exec: insOuts(false, false), flagsRead: 'd' },
+  { code: [0x6e], mnemonic: 'outsb', operands: 'DX,Xb', cycles: 10, exec: insOuts(true, true), flagsRead: 'd' },
+  { code: [0x6f], mnemonic: 'outsd', mnemonic16: 'outsw', operands: 'DX,Xv', cycles: 10, exec: insOuts(false, true), flagsRead: 'd' },
 ];

@@ -62,6 +62,34 @@ function imul32(a: number, b: number): number {
   return lo;
 }
 
+/** Clocks above the base 13 for a signed multiplier `m` (int32, or a sign-extended 8/16-bit value). */
+function imulExtra(m: number): number {
+  return mulExtra(m < 0 ? -m >>> 0 : m);
+}
+
+/**
+ * imul of 32-bit `a` by the multiplier `b`, with the flags (CF = OF = the product does
+ * not fit 32 bits) and the cycles: returns the low half, sets mulHi.
+ */
+function imul32Flags(cpu: CPU, a: number, b: number): number {
+  const lo = imul32(a, b);
+  mulFlags(cpu, lo, 32, mulHi !== lo >> 31);
+  cpu.cycles += imulExtra(b);
+  return lo;
+}
+
+/**
+ * imul of 16-bit `a` by the multiplier `b` (both sign-extended), with the flags (CF = OF
+ * = the product does not fit 16 bits) and the cycles: returns the product (|p| <= 2^30,
+ * exact).
+ */
+function imul16Flags(cpu: CPU, a: number, b: number): number {
+  const p = a * b;
+  mulFlags(cpu, p, 16, p !== (p << 16) >> 16);
+  cpu.cycles += imulExtra(b);
+  return p;
+}
+
 // ---------------------------------------------------------------------------------
 // One-operand forms: AX = AL * r/m8, DX:AX = AX * r/m16, EDX:EAX = EAX * r/m32.
 
@@ -78,7 +106,7 @@ const imulEb: Handler = (cpu, i) => {
   const p = ((cpu.regs[EAX] << 24) >> 24) * b;
   cpu.set16(EAX, p);
   mulFlags(cpu, p, 8, p !== (p << 24) >> 24);
-  cpu.cycles += mulExtra(b < 0 ? -b : b);
+  cpu.cycles += imulExtra(b);
 };
 
 const mulEv: Handler = (cpu, i) => {
@@ -103,59 +131,37 @@ const mulEv: Handler = (cpu, i) => {
 const imulEv: Handler = (cpu, i) => {
   const regs = cpu.regs;
   if (i.os === 4) {
-    const b = i.mod3 ? regs[i.rm] : cpu.mmu.read32(cpu.eaRead(i, 4));
-    const lo = imul32(regs[EAX], b);
-    regs[EAX] = lo;
+    regs[EAX] = imul32Flags(cpu, regs[EAX], cpu.readEv(i));
     regs[EDX] = mulHi;
-    mulFlags(cpu, lo, 32, mulHi !== lo >> 31);
-    cpu.cycles += mulExtra(b < 0 ? -b >>> 0 : b);
   } else {
-    const b = (cpu.readEv(i) << 16) >> 16;
-    const p = ((regs[EAX] << 16) >> 16) * b; // |p| <= 2^30: exact
+    const p = imul16Flags(cpu, (regs[EAX] << 16) >> 16, (cpu.readEv(i) << 16) >> 16);
     cpu.set16(EAX, p);
     cpu.set16(EDX, p >> 16);
-    mulFlags(cpu, p, 16, p !== (p << 16) >> 16);
-    cpu.cycles += mulExtra(b < 0 ? -b : b);
   }
 };
 
 // ---------------------------------------------------------------------------------
 // Two- and three-operand imul: Gv = Ev * (Gv | imm), truncated; CF = OF = it did not fit.
 
-/** Gv = a * b at the instruction's operand size; `m` is the multiplier for the timing. */
-function imulTrunc(cpu: CPU, i: Insn, a: number, b: number, m: number): void {
-  if (i.os === 4) {
-    const lo = imul32(a, b);
-    cpu.regs[i.reg] = lo;
-    mulFlags(cpu, lo, 32, mulHi !== lo >> 31);
-    cpu.cycles += mulExtra(m < 0 ? -m >>> 0 : m);
-  } else {
-    const p = ((a << 16) >> 16) * ((b << 16) >> 16);
-    cpu.set16(i.reg, p);
-    mulFlags(cpu, p, 16, p !== (p << 16) >> 16);
-    const m16 = (m << 16) >> 16;
-    cpu.cycles += mulExtra(m16 < 0 ? -m16 : m16);
-  }
+/** Gv = a * b at the instruction's operand size; `b` is the multiplier (for the timing). */
+function imulTrunc(cpu: CPU, i: Insn, a: number, b: number): void {
+  if (i.os === 4) cpu.regs[i.reg] = imul32Flags(cpu, a, b);
+  else cpu.set16(i.reg, imul16Flags(cpu, (a << 16) >> 16, (b << 16) >> 16));
 }
 
 const imulGvEv: Handler = (cpu, i) => {
-  const b = cpu.readEv(i);
-  imulTrunc(cpu, i, cpu.regs[i.reg], b, b);
+  imulTrunc(cpu, i, cpu.regs[i.reg], cpu.readEv(i));
 };
 
 /** `imul r32, r32`: the common compiled form. */
 const imulGvEvReg32: Handler = (cpu, i) => {
   const regs = cpu.regs;
-  const b = regs[i.rm];
-  const lo = imul32(regs[i.reg], b);
-  regs[i.reg] = lo;
-  mulFlags(cpu, lo, 32, mulHi !== lo >> 31);
-  cpu.cycles += mulExtra(b < 0 ? -b >>> 0 : b);
+  regs[i.reg] = imul32Flags(cpu, regs[i.reg], regs[i.rm]);
 };
 
 /** 69 and 6B: the immediate is the multiplier. */
 const imulGvEvI: Handler = (cpu, i) => {
-  imulTrunc(cpu, i, cpu.readEv(i), i.imm, i.imm);
+  imulTrunc(cpu, i, cpu.readEv(i), i.imm);
 };
 
 // ---------------------------------------------------------------------------------

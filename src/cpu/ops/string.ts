@@ -227,7 +227,8 @@ function stosChunk(cpu: CPU, size: number, max: number): number {
 }
 
 // ---------------------------------------------------------------------------------
-// Handlers.
+// Handlers: without a prefix one iteration (xxxOnce); with REP/REPE/REPNE (xxxRep), the
+// iterations between repBegin and repEnd.
 
 function count(cpu: CPU, as4: boolean): number {
   return as4 ? cpu.regs[ECX] >>> 0 : cpu.regs[ECX] & 0xffff;
@@ -237,115 +238,17 @@ function movsOnce(size: number): Handler {
   return (cpu, i) => movsOne(cpu, i, size, i.as === 4, delta(cpu, size));
 }
 
-function movsRep(size: number): Handler {
-  return (cpu, i) => {
-    const as4 = i.as === 4;
-    const c = count(cpu, as4);
-    if (c === 0) {
-      cpu.cycles += REP_ZERO_CYCLES;
-      return;
-    }
-    const d = delta(cpu, size);
-    const n = budget(cpu, c);
-    let done = 0;
-    if (as4 && d > 0 && cpu.segFlat[i.seg] && cpu.segFlat[SEG_ES]) {
-      while (done < n) done += movsChunk(cpu, i, size, n - done);
-    } else {
-      for (; done < n; done++) {
-        movsOne(cpu, i, size, as4, d);
-        decCount(cpu, as4);
-        cpu.cycles += MOVS_PER;
-      }
-    }
-    if (done < c) cpu.eip = i.eip;
-    else cpu.cycles += c === 1 ? 13 - MOVS_PER : MOVS_FIXED;
-  };
-}
-
 function stosOnce(size: number): Handler {
   return (cpu, i) => stosOne(cpu, size, i.as === 4, delta(cpu, size));
-}
-
-function stosRep(size: number): Handler {
-  return (cpu, i) => {
-    const as4 = i.as === 4;
-    const c = count(cpu, as4);
-    if (c === 0) {
-      cpu.cycles += REP_ZERO_CYCLES;
-      return;
-    }
-    const d = delta(cpu, size);
-    const n = budget(cpu, c);
-    let done = 0;
-    if (as4 && d > 0 && cpu.segFlat[SEG_ES]) {
-      while (done < n) done += stosChunk(cpu, size, n - done);
-    } else {
-      for (; done < n; done++) {
-        stosOne(cpu, size, as4, d);
-        decCount(cpu, as4);
-        cpu.cycles += STOS_PER;
-      }
-    }
-    if (done < c) cpu.eip = i.eip;
-    else cpu.cycles += REP_FIXED;
-  };
 }
 
 function lodsOnce(size: number): Handler {
   return (cpu, i) => lodsOne(cpu, i, size, i.as === 4, delta(cpu, size));
 }
 
-function lodsRep(size: number): Handler {
-  return (cpu, i) => {
-    const as4 = i.as === 4;
-    const c = count(cpu, as4);
-    if (c === 0) {
-      cpu.cycles += REP_ZERO_CYCLES;
-      return;
-    }
-    const d = delta(cpu, size);
-    const n = budget(cpu, c);
-    for (let k = 0; k < n; k++) {
-      lodsOne(cpu, i, size, as4, d);
-      decCount(cpu, as4);
-      cpu.cycles += LODS_PER;
-    }
-    if (n < c) cpu.eip = i.eip;
-    else cpu.cycles += REP_FIXED;
-  };
-}
-
 function cmpsOnce(size: number): Handler {
   return (cpu, i) => {
     cmpsOne(cpu, i, size, i.as === 4, delta(cpu, size));
-  };
-}
-
-/** REPE (repne=false) stops after an unequal pair, REPNE after an equal one. */
-function cmpsRep(size: number, repne: boolean): Handler {
-  return (cpu, i) => {
-    const as4 = i.as === 4;
-    const c = count(cpu, as4);
-    if (c === 0) {
-      cpu.cycles += REP_ZERO_CYCLES;
-      return;
-    }
-    const d = delta(cpu, size);
-    const n = budget(cpu, c);
-    let done = 0;
-    let stop = false;
-    while (done < n) {
-      const eq = cmpsOne(cpu, i, size, as4, d);
-      decCount(cpu, as4);
-      cpu.cycles += CMPS_PER;
-      done++;
-      if (eq === repne) {
-        stop = true;
-        break;
-      }
-    }
-    if (!stop && done < c) cpu.eip = i.eip;
-    else cpu.cycles += REP_FIXED;
   };
 }
 
@@ -355,30 +258,129 @@ function scasOnce(size: number): Handler {
   };
 }
 
-function scasRep(size: number, repne: boolean): Handler {
+/**
+ * Start of an execution of a repeated instruction: returns how many iterations it may do
+ * now (the count, at most the interrupt window), or 0 for a zero count, which only costs
+ * REP_ZERO_CYCLES.
+ */
+function repBegin(cpu: CPU, as4: boolean): number {
+  const c = count(cpu, as4);
+  if (c === 0) {
+    cpu.cycles += REP_ZERO_CYCLES;
+    return 0;
+  }
+  return budget(cpu, c);
+}
+
+/**
+ * End of an execution of a repeated instruction: unless the repetition is over (the
+ * count is zero, or it `ended` early on the ZF condition), EIP goes back to the
+ * instruction so it continues after the interrupt window; once it is over, the `fixed`
+ * cycles are charged.
+ */
+function repEnd(cpu: CPU, i: Insn, as4: boolean, ended: boolean, fixed: number): void {
+  if (!ended && count(cpu, as4) !== 0) cpu.eip = i.eip;
+  else cpu.cycles += fixed;
+}
+
+function movsRep(size: number): Handler {
   return (cpu, i) => {
     const as4 = i.as === 4;
-    const c = count(cpu, as4);
-    if (c === 0) {
-      cpu.cycles += REP_ZERO_CYCLES;
-      return;
-    }
+    const n = repBegin(cpu, as4);
+    if (n === 0) return;
     const d = delta(cpu, size);
-    const n = budget(cpu, c);
-    let done = 0;
-    let stop = false;
-    while (done < n) {
-      const eq = scasOne(cpu, size, as4, d);
+    if (as4 && d > 0 && cpu.segFlat[i.seg] && cpu.segFlat[SEG_ES]) {
+      for (let done = 0; done < n;) done += movsChunk(cpu, i, size, n - done);
+    } else {
+      for (let k = 0; k < n; k++) {
+        movsOne(cpu, i, size, as4, d);
+        decCount(cpu, as4);
+        cpu.cycles += MOVS_PER;
+      }
+    }
+    // When the repetition is over here, n was the whole count: 13 cycles for a count of 1.
+    repEnd(cpu, i, as4, false, n === 1 ? 13 - MOVS_PER : MOVS_FIXED);
+  };
+}
+
+function stosRep(size: number): Handler {
+  return (cpu, i) => {
+    const as4 = i.as === 4;
+    const n = repBegin(cpu, as4);
+    if (n === 0) return;
+    const d = delta(cpu, size);
+    if (as4 && d > 0 && cpu.segFlat[SEG_ES]) {
+      for (let done = 0; done < n;) done += stosChunk(cpu, size, n - done);
+    } else {
+      for (let k = 0; k < n; k++) {
+        stosOne(cpu, size, as4, d);
+        decCount(cpu, as4);
+        cpu.cycles += STOS_PER;
+      }
+    }
+    repEnd(cpu, i, as4, false, REP_FIXED);
+  };
+}
+
+function lodsRep(size: number): Handler {
+  return (cpu, i) => {
+    const as4 = i.as === 4;
+    const n = repBegin(cpu, as4);
+    if (n === 0) return;
+    const d = delta(cpu, size);
+    for (let k = 0; k < n; k++) {
+      lodsOne(cpu, i, size, as4, d);
       decCount(cpu, as4);
-      cpu.cycles += SCAS_PER;
-      done++;
+      cpu.cycles += LODS_PER;
+    }
+    repEnd(cpu, i, as4, false, REP_FIXED);
+  };
+}
+
+// CMPS and SCAS differ only in the compared element, but are kept as two loops: merged
+// (one closure site, or a shared function with a flag) V8 compiles one body for both,
+// and REPNE SCASB, the strlen idiom, got 10-20% slower.
+
+/** REPE (F3) stops after an unequal pair, REPNE (F2) after an equal one. */
+function cmpsRep(size: number): Handler {
+  return (cpu, i) => {
+    const as4 = i.as === 4;
+    const n = repBegin(cpu, as4);
+    if (n === 0) return;
+    const d = delta(cpu, size);
+    const repne = i.rep === REP_NE;
+    let ended = false;
+    for (let k = 0; k < n; k++) {
+      const eq = cmpsOne(cpu, i, size, as4, d);
+      decCount(cpu, as4);
+      cpu.cycles += CMPS_PER;
       if (eq === repne) {
-        stop = true;
+        ended = true;
         break;
       }
     }
-    if (!stop && done < c) cpu.eip = i.eip;
-    else cpu.cycles += REP_FIXED;
+    repEnd(cpu, i, as4, ended, REP_FIXED);
+  };
+}
+
+function scasRep(size: number): Handler {
+  return (cpu, i) => {
+    const as4 = i.as === 4;
+    const n = repBegin(cpu, as4);
+    if (n === 0) return;
+    const d = delta(cpu, size);
+    const repne = i.rep === REP_NE;
+    let ended = false;
+    for (let k = 0; k < n; k++) {
+      const eq = scasOne(cpu, size, as4, d);
+      decCount(cpu, as4);
+      cpu.cycles += SCAS_PER;
+      if (eq === repne) {
+        ended = true;
+        break;
+      }
+    }
+    repEnd(cpu, i, as4, ended, REP_FIXED);
   };
 }
 
@@ -398,26 +400,23 @@ function bySize(make: (size: number) => Handler): BySize {
 
 interface Forms {
   once: BySize;
-  /** Under F3 (REP / REPE). */
-  repE: BySize;
-  /** Under F2 (REPNE; plain REP for MOVS/STOS/LODS). */
-  repNE: BySize;
+  /** Under F3 or F2 (REP, REPE, REPNE; CMPS/SCAS tell REPE from REPNE by i.rep). */
+  rep: BySize;
 }
 
-function forms(once: (s: number) => Handler, repE: (s: number) => Handler, repNE: (s: number) => Handler): Forms {
-  return { once: bySize(once), repE: bySize(repE), repNE: bySize(repNE) };
+function forms(once: (s: number) => Handler, rep: (s: number) => Handler): Forms {
+  return { once: bySize(once), rep: bySize(rep) };
 }
 
-const MOVS = forms(movsOnce, movsRep, movsRep);
-const STOS = forms(stosOnce, stosRep, stosRep);
-const LODS = forms(lodsOnce, lodsRep, lodsRep);
-const CMPS = forms(cmpsOnce, (s) => cmpsRep(s, false), (s) => cmpsRep(s, true));
-const SCAS = forms(scasOnce, (s) => scasRep(s, false), (s) => scasRep(s, true));
+const MOVS = forms(movsOnce, movsRep);
+const STOS = forms(stosOnce, stosRep);
+const LODS = forms(lodsOnce, lodsRep);
+const CMPS = forms(cmpsOnce, cmpsRep);
+const SCAS = forms(scasOnce, scasRep);
 
 function pick(f: Forms, i: Insn, byte: boolean): Handler {
   const size = byte ? 1 : i.os;
-  if (i.rep === REP_NONE) return f.once[size];
-  return i.rep === REP_NE ? f.repNE[size] : f.repE[size];
+  return i.rep === REP_NONE ? f.once[size] : f.rep[size];
 }
 
 function def(

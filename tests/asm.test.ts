@@ -416,3 +416,15 @@ describe('forkbox asm (CLI)', () => {
     expect(await asmCommand(['a.asm', '--bogus'], io().io)).toBe(2);
   });
 });
+
+describe('section layout follows ld -m elf_i386', () => {
+  // Expected addresses were established with GNU ld 2.40 on the same section sizes.
+  it('DATA_SEGMENT_ALIGN starts the data segment on a page boundary when that saves a page', async () => {
+    const { layoutSections } = await import('../src/asm/layout.js');
+    const sec = (size: number, align: number) => ({ size, align, used: size > 0 });
+    const saved = layoutSections([sec(0x544, 16), sec(0x17f, 4), sec(4, 4096), sec(0x138, 4)]);
+    expect(saved.addr.map((a) => a.toString(16))).toEqual(['8049000', '804a000', '804b000', '804b004']);
+    const kept = layoutSections([sec(5, 16), sec(1, 4), sec(4, 4096), sec(0, 4)]);
+    expect(kept.addr[2].toString(16)).toBe('804c000');
+  });
+});

@@ -6,8 +6,9 @@
 //   .text     0x08049000        ALIGN(MAXPAGESIZE) after the headers; R+X
 //   .rodata   ALIGN(0x1000) after .text; R
 //   .data     DATA_SEGMENT_ALIGN: ALIGN(0x1000) + (. & 0xfff) after .rodata (or after the
-//             page-aligned end of .text when there is no .rodata), then the section's own
-//             alignment; R+W
+//             page-aligned end of .text when there is no .rodata) — or ALIGN(0x1000) when
+//             that makes the data segment span one page fewer, as ld decides — then the
+//             section's own alignment; R+W
 //   .bss      right after .data, aligned; part of the data PT_LOAD as memsz > filesz
 //
 // File offsets are congruent to addresses modulo the page size, as the loader needs.
@@ -40,10 +41,25 @@ export function layoutSections(s: SectionInfo[]): Layout {
   cur = alignUp(cur, PAGE); // start of the read-only data segment
   addr[1] = alignUp(cur, s[1].align);
   if (s[1].size > 0 || s[1].used) cur = addr[1] + s[1].size;
-  cur = alignUp(cur, PAGE) + (cur & (PAGE - 1)); // DATA_SEGMENT_ALIGN
-  addr[2] = alignUp(cur, s[2].align);
-  if (s[2].size > 0 || s[2].used) cur = addr[2] + s[2].size;
-  addr[3] = alignUp(cur, s[3].align);
+  // DATA_SEGMENT_ALIGN(MAXPAGESIZE, COMMONPAGESIZE): ALIGN(page) + (. & (page - 1)),
+  // unless starting the data segment on the page boundary instead saves a page
+  // (ld/ldlang.c lang_size_segment: first + last <= page, the segment spanning pages).
+  const placeData = (start: number): number[] => {
+    const d = alignUp(start, s[2].align);
+    const afterData = s[2].size > 0 || s[2].used ? d + s[2].size : start;
+    const b = alignUp(afterData, s[3].align);
+    return [d, b, b + s[3].size];
+  };
+  const base = alignUp(cur, PAGE) + (cur & (PAGE - 1));
+  let [dataAddr, bssAddr, end] = placeData(base);
+  const first = -base & (PAGE - 1);
+  const last = end & (PAGE - 1);
+  if (first && last && Math.floor(base / PAGE) !== Math.floor(end / PAGE) && first + last <= PAGE) {
+    [dataAddr, bssAddr, end] = placeData(alignUp(cur, PAGE));
+  }
+  void end;
+  addr[2] = dataAddr;
+  addr[3] = bssAddr;
   return { addr, size: s.map((x) => x.size), align: s.map((x) => x.align), used: s.map((x) => x.used) };
 }
 

@@ -151,7 +151,7 @@ function deliverVector(cpu: CPU, vector: number, error: number, software: boolea
     // Inter-privilege: the new stack comes from the TSS.
     const frame = nwords * w;
     const s = readInnerStack(cpu, newCpl, frame, ext);
-    checkStackLimit(s.desc, s.top, frame, ext);
+    checkStackLimit(s.desc, s.ss, s.top, frame, ext);
     const lin = (descBase(s.desc) + s.top) | 0;
     probeSys(cpu, lin, frame);
     // Commit.
@@ -192,11 +192,14 @@ function deliverVector(cpu: CPU, vector: number, error: number, software: boolea
   void external;
 }
 
-function checkStackLimit(sd: Descriptor, top: number, len: number, ext: number): void {
+/** The new stack must hold the frame (SDM vol. 2 INT n: "#SS(SS selector + EXT)"),
+ *  expand-down stacks between limit+1 and their upper bound (64 KiB or 4 GiB by B). */
+function checkStackLimit(sd: Descriptor, sel: number, top: number, len: number, ext: number): void {
   const limit = descLimit(sd);
   const expandDown = (descKind(sd) & 0x04) !== 0;
   const last = (top >>> 0) + len - 1;
-  if (expandDown ? top >>> 0 <= limit : last > limit) raise(VEC_SS, ext);
+  const upper = descAttr(sd) & 0x4000 ? 0xffffffff : 0xffff;
+  if (expandDown ? top >>> 0 <= limit || last > upper : last > limit) raise(VEC_SS, (sel & 0xfffc) + ext);
 }
 
 /** Check that `len` bytes at `lin` can be written by a supervisor access (#PF if not). */

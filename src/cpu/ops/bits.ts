@@ -61,7 +61,7 @@ function bitOp(cpu: CPU, i: Insn, op: number, off: number, string: boolean): voi
     } else {
       const ea = string ? (cpu.offset(i) + ((off >> 5) << 2)) & i.amask : cpu.offset(i);
       const lin = cpu.linear(i.seg, ea, 4, op !== BT_TEST);
-      old = cpu.mmu.read32(lin);
+      old = op === BT_TEST ? cpu.mmu.read32(lin) : cpu.mmu.rmw32(lin);
       if (op !== BT_TEST) cpu.mmu.write32(lin, modify(op, old, bit));
     }
     cpu.setSome(EFLAGS_CF, (old >>> bit) & 1);
@@ -73,7 +73,7 @@ function bitOp(cpu: CPU, i: Insn, op: number, off: number, string: boolean): voi
     } else {
       const ea = string ? (cpu.offset(i) + ((((off << 16) >> 16) >> 4) << 1)) & i.amask : cpu.offset(i);
       const lin = cpu.linear(i.seg, ea, 2, op !== BT_TEST);
-      old = cpu.mmu.read16(lin);
+      old = op === BT_TEST ? cpu.mmu.read16(lin) : cpu.mmu.rmw16(lin);
       if (op !== BT_TEST) cpu.mmu.write16(lin, modify(op, old, bit));
     }
     cpu.setSome(EFLAGS_CF, (old >>> bit) & 1);

@@ -207,7 +207,7 @@ function shiftEb(op: number, by: number): Handler {
       cpu.set8(i.rm, shift(cpu, op, cpu.get8(i.rm), c, 8));
     } else {
       const lin = cpu.eaWrite(i, 1);
-      cpu.mmu.write8(lin, shift(cpu, op, cpu.mmu.read8(lin), c, 8));
+      cpu.mmu.write8(lin, shift(cpu, op, cpu.mmu.rmw8(lin), c, 8));
     }
     immRotateKeepsOF(i, op, by, c);
     commit(cpu);
@@ -222,13 +222,13 @@ function shiftEv(op: number, by: number): Handler {
         cpu.regs[i.rm] = shift(cpu, op, cpu.regs[i.rm], c, 32);
       } else {
         const lin = cpu.eaWrite(i, 4);
-        cpu.mmu.write32(lin, shift(cpu, op, cpu.mmu.read32(lin), c, 32));
+        cpu.mmu.write32(lin, shift(cpu, op, cpu.mmu.rmw32(lin), c, 32));
       }
     } else if (i.mod3) {
       cpu.set16(i.rm, shift(cpu, op, cpu.regs[i.rm] & 0xffff, c, 16));
     } else {
       const lin = cpu.eaWrite(i, 2);
-      cpu.mmu.write16(lin, shift(cpu, op, cpu.mmu.read16(lin), c, 16));
+      cpu.mmu.write16(lin, shift(cpu, op, cpu.mmu.rmw16(lin), c, 16));
     }
     immRotateKeepsOF(i, op, by, c);
     commit(cpu);
@@ -286,13 +286,13 @@ function doubleEv(left: boolean, byCl: boolean): Handler {
         cpu.regs[i.rm] = double(cpu.regs[i.rm], cpu.regs[i.reg], c, 32, left);
       } else {
         const lin = cpu.eaWrite(i, 4);
-        cpu.mmu.write32(lin, double(cpu.mmu.read32(lin), cpu.regs[i.reg], c, 32, left));
+        cpu.mmu.write32(lin, double(cpu.mmu.rmw32(lin), cpu.regs[i.reg], c, 32, left));
       }
     } else if (i.mod3) {
       cpu.set16(i.rm, double(cpu.regs[i.rm], cpu.regs[i.reg], c, 16, left));
     } else {
       const lin = cpu.eaWrite(i, 2);
-      cpu.mmu.write16(lin, double(cpu.mmu.read16(lin), cpu.regs[i.reg], c, 16, left));
+      cpu.mmu.write16(lin, double(cpu.mmu.rmw16(lin), cpu.regs[i.reg], c, 16, left));
     }
     commit(cpu);
   };

@@ -178,7 +178,7 @@ describe('labels, data and layout directives', () => {
     expect(r.errors).toEqual([]);
     expect(section(r, '.data')).toEqual(h('61 62 0a 09 41 00 71 61 62 63 00 34 12 fe ff ff ff ff ff ff ff 07 07 07 18 00 00 00'));
     const bss = r.sections.find((s) => s.name === '.bss')!;
-    expect(bss.size).toBe(11);
+    expect(bss.size).toBe(12); // 11 reserved bytes; ld's script ends a non-empty .bss on a 4-byte boundary
   });
 
   it('emits floating-point constants in dd and dq', () => {
@@ -426,5 +426,15 @@ describe('section layout follows ld -m elf_i386', () => {
     expect(saved.addr.map((a) => a.toString(16))).toEqual(['8049000', '804a000', '804b000', '804b004']);
     const kept = layoutSections([sec(5, 16), sec(1, 4), sec(4, 4096), sec(0, 4)]);
     expect(kept.addr[2].toString(16)).toBe('804c000');
+  });
+});
+
+describe('.bss size as ld makes it', () => {
+  it('a non-empty .bss ends on a 4-byte boundary (ld: . = ALIGN(. != 0 ? 32 / 8 : 1))', async () => {
+    const { layoutSections } = await import('../src/asm/layout.js');
+    const l = layoutSections([{ size: 5, align: 16, used: true }, { size: 0, align: 4, used: false }, { size: 0, align: 4, used: false }, { size: 9, align: 4, used: true }]);
+    expect(l.size[3]).toBe(12);
+    const empty = layoutSections([{ size: 5, align: 16, used: true }, { size: 0, align: 4, used: false }, { size: 0, align: 4, used: false }, { size: 0, align: 4, used: false }]);
+    expect(empty.size[3]).toBe(0);
   });
 });

@@ -170,7 +170,7 @@ class Assembler {
       name,
       address: this.layout.addr[i],
       data: Uint8Array.from(i === 3 ? [] : this.st.sects[i].bytes),
-      size: this.st.sects[i].size,
+      size: this.layout.size[i],
       align: this.st.sects[i].align,
     })).filter((_, i) => this.st.used[i] || this.st.sects[i].size > 0);
     const symbols = this.symbolList();

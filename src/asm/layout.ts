@@ -60,7 +60,11 @@ export function layoutSections(s: SectionInfo[]): Layout {
   void end;
   addr[2] = dataAddr;
   addr[3] = bssAddr;
-  return { addr, size: s.map((x) => x.size), align: s.map((x) => x.align), used: s.map((x) => x.used) };
+  const size = s.map((x) => x.size);
+  // ld's script ends .bss with `. = ALIGN(. != 0 ? 32 / 8 : 1);`: a non-empty .bss
+  // ends on a 4-byte boundary.
+  if (size[3] > 0) size[3] = alignUp(bssAddr + size[3], 4) - bssAddr;
+  return { addr, size, align: s.map((x) => x.align), used: s.map((x) => x.used) };
 }
 
 /** The smallest file offset ≥ `from` congruent to `addr` modulo the page size. */

@@ -8,6 +8,7 @@
 //      (set FORKBOX_DEBUG=1 to get the stack as well)
 //   2  usage errors: no command, an unknown or not-yet-implemented command, bad options
 
+import { isatty } from 'node:tty';
 import { runDemo } from './demo/run-demo.js';
 import { disasmCommand } from './asm/cli-disasm.js';
 import { runCommand } from './run-cli.js';
@@ -25,6 +26,9 @@ export interface CliIO {
   stdin?: NodeJS.ReadableStream | Uint8Array | string;
   /** The environment `forkbox run` passes on (absent: process.env). */
   env?: Record<string, string | undefined>;
+  /** The host's stdin and stdout are a terminal: `forkbox run`'s console is then one too
+   *  (TCGETS works, glibc line-buffers; src/guest/fs/devices.ts). Absent: not. */
+  isTTY?: boolean;
   /** Install a ctrl-C handler; returns the function that removes it. */
   onInterrupt?(handler: () => void): () => void;
   /** Resolves when the output streams can take more (back-pressure). */
@@ -62,6 +66,9 @@ const processIO: CliIO = {
   },
   get env() {
     return process.env;
+  },
+  get isTTY() {
+    return isatty(0) && isatty(1);
   },
   onInterrupt: (handler) => {
     process.on('SIGINT', handler);

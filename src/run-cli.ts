@@ -468,6 +468,7 @@ async function execute(a: RunArgs, files: Map<string, Uint8Array>, io: CliIO): P
     stderr: (b) => writeErr(b),
     stdin: stdin.read,
     log: (line) => io.stderr(`${line}\n`),
+    tty: io.isTTY ?? false,
   };
   const booted = bootProgram(opts);
   stdin.inputArrived = () => booted.kernel.inputArrived();

@@ -20,6 +20,7 @@ import { Machine } from './machine.js';
 import { Kernel, type KernelOptions } from './guest/kernel.js';
 import { timekeeping_init } from './guest/time.js';
 import { TASK_RUNNING } from './guest/task.js';
+import { set_console_tty } from './guest/fs/devices.js';
 
 export interface RunOptions extends KernelOptions {
   /** Files of the in-memory filesystem: absolute guest path → contents. */
@@ -33,6 +34,9 @@ export interface RunOptions extends KernelOptions {
   maxCycles?: number;
   /** CLOCK_REALTIME at power-on, in seconds since 1970 (default 2026-01-01T00:00:00Z). */
   epoch?: number;
+  /** The console (fds 0-2, /dev/tty) is a terminal: TCGETS succeeds (default: not;
+   *  src/guest/fs/devices.ts). */
+  tty?: boolean;
 }
 
 export type RunEnd = 'exit' | 'limit' | 'panic' | 'shutdown' | 'deadlock' | 'interrupted';
@@ -68,7 +72,10 @@ export function bootProgram(opts: RunOptions): { machine: Machine; kernel: Kerne
   const machine = new Machine({ memSize: opts.memSize, cpuHz: opts.cpuHz });
   const kernel = new Kernel(machine, opts);
   if (opts.epoch !== undefined) timekeeping_init(kernel, opts.epoch);
-  for (const [path, data] of opts.files) kernel.files.set(path, data);
+  set_console_tty(kernel, opts.tty ?? false);
+  // The program and --fs files: copied into the in-memory filesystem (shared until the
+  // guest first writes one: the host's bytes are never modified).
+  for (const [path, data] of opts.files) kernel.vfs.install(path, data);
   kernel.boot(opts.argv, opts.envp ?? []);
   return { machine, kernel };
 }

@@ -194,14 +194,14 @@ status: resd    1
 
   it('a write to the text segment: SIGSEGV', () => {
     const r = run(crash('        mov     dword [_start], 0'));
-    expect(r.stdout).toBe('11\n');
+    expect(r.stdout).toBe('139\n'); // SIGSEGV | core (0x80)
     expect(stats(r).segvs).toBe(1);
     expect(r.log.join('\n')).toMatch(/test\[\d+\]: segfault at 80(4|5)[0-9a-f]{4} ip 0x080[0-9a-f]{5} sp 0x[0-9a-f]{8} error 7/);
   });
 
   it('a read of address 0 and a read of kernel memory: SIGSEGV', () => {
-    expect(run(crash('        mov     eax, [0]')).stdout).toBe('11\n');
-    expect(run(crash('        mov     eax, [0xc0001000]')).stdout).toBe('11\n');
+    expect(run(crash('        mov     eax, [0]')).stdout).toBe('139\n');
+    expect(run(crash('        mov     eax, [0xc0001000]')).stdout).toBe('139\n');
   });
 
   it('the program itself crashing: exit code 139 and clean memory', () => {
@@ -246,7 +246,7 @@ section .bss
 status: resd    1
 `;
     expect(run(below(65536 + 128)).stdout).toBe(`${5 << 8}\n`);
-    expect(run(below(65536 + 132 + 4096)).stdout).toBe('11\n');
+    expect(run(below(65536 + 132 + 4096)).stdout).toBe('139\n');
   });
 
   it('RLIMIT_STACK: 8 MiB is the limit', () => {
@@ -268,7 +268,7 @@ section .bss
 status: resd    1
 `);
     // The first touch is 9 MiB down: far beyond the rlimit at once.
-    expect(r.stdout).toBe('11\n');
+    expect(r.stdout).toBe('139\n'); // SIGSEGV | core (0x80)
   });
 });
 
@@ -305,7 +305,7 @@ section .bss
 base:   resd    1
 status: resd    1
 `);
-    expect(r.stdout).toBe('12288\n0\n11\n');
+    expect(r.stdout).toBe('12288\n0\n139\n');
   });
 
   it('anonymous private mmap is copy-on-write; MAP_SHARED is shared; munmap removes it', () => {
@@ -366,6 +366,6 @@ priv:   resd    1
 shared: resd    1
 status: resd    1
 `);
-    expect(r.stdout).toBe('10\n21\n0\n11\n');
+    expect(r.stdout).toBe('10\n21\n0\n139\n');
   });
 });

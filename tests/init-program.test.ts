@@ -27,7 +27,7 @@ describe('the built-in init', () => {
   it('is installed at /sbin/init, runs as pid 1, and its own failures are reported', () => {
     // A program that is not there at all: init's child cannot exec it.
     const r = runKernel(new Uint8Array(0));
-    expect(r.outcome.kernel.files.get(INIT_PATH)).toBe(INIT_ELF);
+    expect(r.outcome.kernel.vfs.lookup(INIT_PATH)?.data).toBe(INIT_ELF);
     expect(r.stderr).toBe('forkbox: cannot execute /test: Exec format error\n');
     expect(r.exitCode).toBe(127);
   });

@@ -26,13 +26,17 @@ import {
   MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_PRIVATE, MAP_SHARED, PROT_NONE, PROT_READ, PROT_WRITE, SIG, E,
 } from '../src/guest/abi.js';
 
-// force_sig would run do_exit on the hand-made task: record the signal instead.
+// force_sig / force_sig_fault would queue a signal for the hand-made task: record it instead.
 const signals: number[] = [];
 vi.mock('../src/guest/traps.js', async (importOriginal) => {
   const orig = await importOriginal<typeof import('../src/guest/traps.js')>();
   return {
     ...orig,
     force_sig: (k: Kernel, sig: number) => {
+      if (sig === 11) k.stats.segvs++;
+      signals.push(sig);
+    },
+    force_sig_fault: (k: Kernel, sig: number) => {
       if (sig === 11) k.stats.segvs++;
       signals.push(sig);
     },

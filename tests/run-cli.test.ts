@@ -2,7 +2,7 @@
 // fly, ELF files, the exit status (code or 128 + signal), --stats, the environment,
 // --fs, stdin, ctrl-C, and every error as one line with exit code 2.
 
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -130,6 +130,33 @@ section .bss
 argv0:  resd 2
 `);
 
+/** Prints the file argv[1] (open + read), then overwrites its start with "XX" and
+ *  reads it again: the guest's copy changes, the host's file does not. */
+const CAT_FILE = program(`
+        mov     ebx, [esp + 8]
+        sys     ${NR.open}, ebx, 2              ; O_RDWR
+        test    eax, eax
+        js      .fail
+        mov     ebp, eax
+        sys     ${NR.read}, ebp, buf, 100
+        mov     edx, eax
+        sys     ${NR.write}, 1, buf
+        sys     ${NR.lseek}, ebp, 0, 0
+        sys     ${NR.write}, ebp, xx, 2
+        sys     ${NR.lseek}, ebp, 0, 0
+        sys     ${NR.read}, ebp, buf, 100
+        mov     edx, eax
+        sys     ${NR.write}, 1, buf
+        sys     ${NR.exit}, 0
+.fail:  call    print_i32
+        call    print_nl
+        sys     ${NR.exit}, 1
+section .rodata
+xx:     db "XX"
+section .bss
+buf:    resb 100
+`);
+
 /** Sleeps 1 s in a loop forever (for ctrl-C). */
 const SLEEP_FOREVER = program(`
 .again: sys     ${NR.nanosleep}, req, 0
@@ -148,7 +175,7 @@ const TIME = program(`
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'forkbox-run-'));
-  const progs: Record<string, string> = { hello: HELLO, exitarg: EXIT_ARG, segv: SEGV, args: SHOW_ARGS, cat: CAT, execarg: EXEC_ARG, sleep: SLEEP_FOREVER, time: TIME };
+  const progs: Record<string, string> = { hello: HELLO, exitarg: EXIT_ARG, segv: SEGV, args: SHOW_ARGS, cat: CAT, execarg: EXEC_ARG, catfile: CAT_FILE, sleep: SLEEP_FOREVER, time: TIME };
   for (const [name, src] of Object.entries(progs)) {
     writeFileSync(p(`${name}.asm`), src);
     writeFileSync(p(name), assembleProgram(src, `${name}.asm`));
@@ -305,6 +332,15 @@ describe('forkbox run: running programs', () => {
     const c = await run(['--fs', p('root'), p('execarg'), '/bin/nothing']);
     expect(c.stdout).toBe('execve failed -2\n');
     expect(c.code).toBe(127);
+  });
+
+  it('--fs DIR: files are readable and writable in the guest; the host file never changes', async () => {
+    const r = await run(['--fs', p('root'), p('catfile'), '/etc/motd']);
+    expect(r.stdout).toBe('welcome\nXXlcome\n');
+    expect(r.code).toBe(0);
+    expect(readFileSync(p('root/etc/motd'), 'utf8')).toBe('welcome\n');
+    const e = await run(['--fs', p('root'), p('catfile'), '../../../../etc/nothing']);
+    expect(e.stdout).toBe('-2\n');
   });
 
   it('--stats: the figures after the run, on stderr', async () => {

@@ -6,10 +6,11 @@ import { describe, expect, it } from 'vitest';
 import { Machine } from '../src/machine.js';
 import { Kernel } from '../src/guest/kernel.js';
 import {
-  DEFAULT_EPOCH, jiffies_to_ns, LATCH, MAX_JIFFY_OFFSET, ns_to_jiffies, tick_nsec, TimerList, WAKE_SIGNAL,
+  DEFAULT_EPOCH, jiffies_to_ns, LATCH, MAX_JIFFY_OFFSET, ns_to_jiffies, tick_nsec, TimerList,
 } from '../src/guest/time.js';
+import { send_signal } from '../src/guest/signal.js';
 import { wake_up_process } from '../src/guest/sched.js';
-import { NR } from '../src/guest/abi.js';
+import { NR, SIG } from '../src/guest/abi.js';
 import { program, runKernel, type KernelRun } from './helpers/kernel-machine.js';
 
 /** Lines `key value...` of a program's output, as a map key → rest of the line. */
@@ -343,7 +344,10 @@ describe('nanosleep: schedule_timeout as the seeds show it', () => {
   });
 
   it('returns -EINTR and the time left in rmtp when a signal wakes it early', () => {
+    // A SIGUSR1 handler that returns: the interrupted sleep gives -EINTR (signal.ts turns
+    // nanosleep's -ERESTART_RESTARTBLOCK into -EINTR when a handler runs).
     const prog = program(`
+        sys     ${NR.rt_sigaction}, ${SIG.SIGUSR1}, act, 0, 8
         sys     ${NR.nanosleep}, req, rem
         puts    "ret "
         call    print_i32
@@ -357,17 +361,19 @@ describe('nanosleep: schedule_timeout as the seeds show it', () => {
         call    print_i32
         call    print_nl
         sys     ${NR.exit}, 0
+handler:
+        ret
 section .data
 req:    dd 1, 0
 rem:    dd 0, 0
+act:    dd handler, 0, 0, 0, 0
 `);
-    // Host-side "signals": at ticks 3 and 10, wake whoever sleeps in nanosleep with the
-    // reason signal delivery uses.
+    // At ticks 3 and 10, SIGUSR1 to whoever sleeps in nanosleep.
     const r = runKernel(prog, {
       setup: ({ kernel }) => {
         for (const at of [3, 10]) {
           kernel.timers.add(at, () => {
-            for (const t of kernel.tasks.values()) if (t.syscall === NR.nanosleep) wake_up_process(kernel, t, WAKE_SIGNAL);
+            for (const t of kernel.tasks.values()) if (t.syscall === NR.nanosleep) send_signal(kernel, t, SIG.SIGUSR1);
           });
         }
       },

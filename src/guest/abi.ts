@@ -4,7 +4,7 @@
 
 /** Syscall numbers (arch/x86/entry/syscalls/syscall_32.tbl). */
 export const NR = {
-  exit: 1, fork: 2, read: 3, write: 4, open: 5, close: 6, waitpid: 7, creat: 8, link: 9,
+  restart_syscall: 0, exit: 1, fork: 2, read: 3, write: 4, open: 5, close: 6, waitpid: 7, creat: 8, link: 9,
   unlink: 10, execve: 11, chdir: 12, time: 13, mknod: 14, chmod: 15, lseek: 19, getpid: 20,
   mount: 21, setuid: 23, getuid: 24, alarm: 27, pause: 29, access: 33, nice: 34, sync: 36,
   kill: 37, rename: 38, mkdir: 39, rmdir: 40, dup: 41, pipe: 42, times: 43, brk: 45,
@@ -32,7 +32,8 @@ export const NR = {
   set_thread_area: 243, get_thread_area: 244, exit_group: 252, set_tid_address: 258,
   clock_settime: 264, clock_gettime: 265, clock_getres: 266, clock_nanosleep: 267,
   statfs64: 268, fstatfs64: 269, tgkill: 270, waitid: 284, openat: 295, mkdirat: 296,
-  fstatat64: 300, unlinkat: 301, readlinkat: 305, faccessat: 307, pselect6: 308,
+  fstatat64: 300, unlinkat: 301, renameat: 302, linkat: 303, symlinkat: 304,
+  readlinkat: 305, fchmodat: 306, faccessat: 307, pselect6: 308, renameat2: 353,
   ppoll: 309, set_robust_list: 311, get_robust_list: 312, utimensat: 320, eventfd: 323,
   fallocate: 324, dup3: 330, pipe2: 331, prlimit64: 340, getrandom: 355, statx: 383,
   clock_gettime64: 403, clock_settime64: 404, clock_getres_time64: 406,
@@ -46,7 +47,7 @@ export const E = {
   EBUSY: 16, EEXIST: 17, EXDEV: 18, ENODEV: 19, ENOTDIR: 20, EISDIR: 21, EINVAL: 22,
   ENFILE: 23, EMFILE: 24, ENOTTY: 25, ETXTBSY: 26, EFBIG: 27, ENOSPC: 28, ESPIPE: 29,
   EROFS: 30, EMLINK: 31, EPIPE: 32, EDOM: 33, ERANGE: 34, EDEADLK: 35,
-  ENAMETOOLONG: 36, ENOLCK: 37, ENOSYS: 38, ENOTEMPTY: 39, ELOOP: 40, ENOTSUP: 95,
+  ENAMETOOLONG: 36, ENOLCK: 37, ENOSYS: 38, ENOTEMPTY: 39, ELOOP: 40, EOVERFLOW: 75, ENOTSUP: 95,
   ETIMEDOUT: 110,
   /** Kernel-internal: restart the syscall (never seen by user space). */
   ERESTARTSYS: 512, ERESTARTNOINTR: 513, ERESTARTNOHAND: 514, ERESTART_RESTARTBLOCK: 516,

@@ -40,3 +40,17 @@ export const CYC_PER_USER_BYTE = 0.25;
 /** execve before the address space work: finding the file, checking the ELF headers,
  *  building the new mm_struct and the initial stack's tables (load_elf_binary). */
 export const CYC_EXEC = 1500;
+/** A futex operation: the key (hash of mm and address, or the frame), the bucket walk. */
+export const CYC_FUTEX = 100;
+// ---- files (src/guest/fs/) ----
+/** Walking one path component (dcache lookup, symlink check). */
+export const CYC_LOOKUP_COMPONENT = 50;
+/** Allocating or releasing a struct file, a descriptor table slot, an inode. */
+export const CYC_FILE_ALLOC = 100;
+/** A read or write's own work beyond the byte copies (fdget, rw_verify_area, f_op). */
+export const CYC_RW = 60;
+// ---- signals (signal.ts, sigframe.ts) ----
+/** Sending a signal: prepare_signal, the queue, choosing and waking a thread. */
+export const CYC_SIGNAL = 80;
+/** Setting up a signal frame or taking one down (sigreturn), beyond the byte copies. */
+export const CYC_SIGFRAME = 200;

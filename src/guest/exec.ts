@@ -1,9 +1,9 @@
 // execve (fs/exec.c, fs/binfmt_elf.c load_elf_binary): replace the current program with
-// an ELF file from the in-memory filesystem (k.files).
+// an ELF file from the in-memory filesystem (fs/: looked up by path like open).
 //
 // kernel_execve(k, t, path, argv, envp), for the current task t:
 //   1. bprm: the argument strings (argv + envp ≤ MAX_ARG_BYTES, else -E2BIG), the file
-//      (-ENOENT if absent, -EACCES for a directory), its ELF headers (not a valid static
+//      (-ENOENT if absent, -EACCES for a directory or without an x bit), its ELF headers (not a valid static
 //      i386 executable: -ENOEXEC);
 //   2. a NEW mm (mm_alloc) with the PT_LOAD segments as file-backed VMAs (pages come on
 //      demand from the file: memory.ts), each segment's bss as anonymous zero memory past
@@ -11,7 +11,9 @@
 //   3. the initial stack written into the new mm (create_elf_tables, below; copy_to_mm);
 //   — until here any failure leaves the caller's old program intact and returns -errno —
 //   4. the point of no return: mm_release(old) (a vfork parent wakes up), the task moves
-//      to the new mm (CR3), mmput(old); TLS cleared; pt_regs set so that the return to
+//      to the new mm (CR3), mmput(old); TLS cleared; a descriptor table shared with
+//      CLONE_FILES is unshared and the FD_CLOEXEC descriptors closed (fs/fdtable.ts
+//      exec_files); pt_regs set so that the return to
 //      user mode enters the program at e_entry with the SysV i386 stack; comm = basename.
 //
 // THE INITIAL STACK (SysV i386 ABI; byte-for-byte what Linux builds without address
@@ -40,10 +42,15 @@ import {
   PT_CS, PT_DS, PT_EAX, PT_EBP, PT_EBX, PT_ECX, PT_EDI, PT_EDX, PT_EFLAGS, PT_EIP, PT_ES, PT_ESI, PT_ESP, PT_FS, PT_GS, PT_SS,
 } from './ptregs.js';
 import type { Syscall } from './syscalls.js';
-import type { Task } from './task.js';
+import type { SyscallResult, Task } from './task.js';
 import { clear_tls } from './tls.js';
 import { get_user32, strncpy_from_user } from './uaccess.js';
 import { mm_release } from './exit.js';
+import { flush_signal_handlers } from './signal.js';
+import { exec_files } from './fs/fdtable.js';
+import { S_IXUGO } from './fs/inode.js';
+import { AT_FDCWD, LOOKUP_FOLLOW, path_lookupat } from './fs/namei.js';
+import { de_thread, exchange_leader } from './thread.js';
 
 /** Most bytes of argument and environment strings (NULs included): Linux's classic
  *  MAX_ARG_PAGES (32 pages). More gives -E2BIG. */
@@ -69,33 +76,18 @@ function bytesOf(s: string): Uint8Array {
   return Buffer.from(s, 'latin1');
 }
 
-/** The guest path of a file: absolute (the cwd is "/" until part 2), "." and ".."
- *  resolved, repeated slashes dropped. */
-export function normalize_path(path: string): string {
-  const out: string[] = [];
-  for (const part of path.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') out.pop();
-    else out.push(part);
-  }
-  return '/' + out.join('/');
-}
-
-/** Look a path up in the in-memory filesystem: the file, or -ENOENT / -EACCES (a
- *  directory: some file lives below it). Paths are byte strings; the table's keys are
- *  host strings, tried as given and as UTF-8. */
+/**
+ * open_exec: the bytes of the executable at `path`, looked up in the in-memory
+ * filesystem (fs/namei.ts: relative to the cwd, symlinks followed) — or -ENOENT,
+ * -ENOTDIR, -ELOOP … from the lookup, -EACCES for anything but a regular file or a file
+ * without an execute bit. The bytes are a view of the file's buffer: a private mapping
+ * sees later writes to pages it has not touched yet, as Linux's MAP_PRIVATE does.
+ */
 function open_exec(k: Kernel, path: string): Uint8Array | number {
-  if (path.length === 0) return -E.ENOENT;
-  const candidates = [path, normalize_path(path)];
-  const utf8 = Buffer.from(path, 'latin1').toString('utf8');
-  if (utf8 !== path) candidates.push(utf8, normalize_path(utf8));
-  for (const c of candidates) {
-    const data = k.files.get(c);
-    if (data) return data;
-  }
-  const dir = normalize_path(utf8) + '/';
-  for (const name of k.files.keys()) if (name.startsWith(dir) || dir === '//') return -E.EACCES;
-  return -E.ENOENT;
+  const inode = path_lookupat(k, AT_FDCWD, path, LOOKUP_FOLLOW);
+  if (typeof inode === 'number') return inode;
+  if (!inode.isReg || !(inode.mode & S_IXUGO)) return -E.EACCES;
+  return inode.data.subarray(0, inode.size);
 }
 
 /** One VMA of the new image, planned before anything is mapped. */
@@ -310,12 +302,14 @@ function start_thread(k: Kernel, t: Task, eip: number, esp: number): void {
 }
 
 /**
- * Replace t's program with the ELF at `path` (in k.files): 0 or -errno. t must be the
+ * Replace t's program with the ELF at `path` (fs/namei.ts lookup): 0 or -errno. t must be the
  * current task (execve runs in the caller's context; start_init switches to init
  * first). Strings are byte strings (one char per byte). On success t's pt_regs return
  * to the new program's entry with the SysV i386 stack; on failure nothing has changed.
+ * A thread of a multi-threaded process first ends the other threads (thread.ts
+ * de_thread): BLOCKED then, and the execve starts over once they are gone.
  */
-export function kernel_execve(k: Kernel, t: Task, path: string, argv: string[], envp: string[]): number {
+export function kernel_execve(k: Kernel, t: Task, path: string, argv: string[], envp: string[]): SyscallResult {
   if (t !== k.current) return -E.EINVAL;
   k.charge(CYC_EXEC);
   // An empty argv gets "" as argv[0], as Linux does since 5.18.
@@ -335,7 +329,10 @@ export function kernel_execve(k: Kernel, t: Task, path: string, argv: string[], 
   const elf = parsed.elf;
   const plans = plan_segments(elf, data, path);
   if (typeof plans === 'number') return plans;
-  const stack = create_elf_tables(elf, path, argv, envp, at_random_bytes(t.pid, path));
+  // de_thread: the program is loadable; the group's other threads must go first.
+  const dt = de_thread(k, t, () => kernel_execve(k, t, path, argv, envp));
+  if (dt !== 0) return dt;
+  const stack = create_elf_tables(elf, path, argv, envp, at_random_bytes(t.group_leader.pid, path));
 
   // The new address space, built beside the old one.
   const mm = mm_alloc(k);
@@ -350,12 +347,14 @@ export function kernel_execve(k: Kernel, t: Task, path: string, argv: string[], 
   }
 
   // ---- the point of no return (begin_new_exec / exec_mmap) ----
-  // (de_thread: other threads of the group would be killed here — part 2.)
+  exchange_leader(k, t); // de_thread's end: a non-leader caller becomes the leader
   const oldmm = t.mm;
   if (oldmm) mm_release(k, t, oldmm);
   use_mm(k, t, mm);
   if (oldmm) mmput(k, oldmm);
   clear_tls(k, t);
+  exec_files(k, t); // unshare_files + do_close_on_exec (FD_CLOEXEC descriptors)
+  flush_signal_handlers(k, t); // caught signals back to SIG_DFL, no alternate stack (signal.ts)
   const base = path.slice(path.lastIndexOf('/') + 1);
   t.comm = Buffer.from(base, 'latin1').subarray(0, TASK_COMM_LEN - 1).toString('latin1');
   start_thread(k, t, elf.entry, stack.sp);

@@ -7,7 +7,8 @@
 //   3. exit_mm(): mm_release() — CLONE_CHILD_CLEARTID's word is zeroed and vfork_done
 //      completed, so a vfork parent wakes up — then mmput(): the last user of an address
 //      space frees its pages and page tables;
-//   4. exit_files(), exit_fs(), exit_sighand(): one user fewer of each shared record;
+//   4. exit_files(), exit_fs(), exit_sighand(): one user fewer of each shared record (the
+//      last user of a descriptor table closes its files: pipe ends, fs/fdtable.ts);
 //   5. current->exit_code = code, for the parent's wait;
 //   6. exit_notify(): children are reparented to init (zombies among them become init's
 //      to reap), the parent is notified (exit_signal; until signals exist this wakes a
@@ -36,8 +37,13 @@ import { BLOCKED, EXIT_DEAD, EXIT_ZOMBIE, PF_EXITING, TASK_RUNNING, type Syscall
 import { del_timer_sync } from './time.js';
 import { put_user32 } from './uaccess.js';
 import { put_ref } from './fork.js';
-import { __wake_up_parent, remove_wait_queue } from './wait.js';
+import { remove_wait_queue } from './wait.js';
+import { exit_robust_list, futex_exit, futex_wake_cleartid } from './futex.js';
+import { de_thread_notify } from './thread.js';
 import { init_child_exit, init_main_status } from './init_task.js';
+import { do_notify_parent as signal_notify_parent, exit_signals, start_group_exit } from './signal.js';
+import { exit_files } from './fs/fdtable.js';
+import { exit_fs } from './fs/fs_struct.js';
 
 // ---------------------------------------------------------------------------------------
 // Thread groups. Threads (CLONE_THREAD) are not anyone's children; they are found by
@@ -75,13 +81,15 @@ function complete_vfork_done(k: Kernel, t: Task): void {
 
 /**
  * mm_release: task t (the current task, running on `mm`) gives up its address space, at
- * exit or at execve. CLONE_CHILD_CLEARTID: the tid word is zeroed when someone else
- * still uses the mm (the futex wake of that word comes with futexes, part 2). Then the
- * vfork parent is released: the child no longer borrows its memory.
+ * exit or at execve. Its robust futexes are released (futex.ts exit_robust_list).
+ * CLONE_CHILD_CLEARTID: when someone else still uses the mm, the tid word is zeroed and
+ * one waiter on it is woken (futex.ts) — how pthread_join learns that the thread is
+ * gone. Then the vfork parent is released: the child no longer borrows its memory.
  */
 export function mm_release(k: Kernel, t: Task, mm: MmStruct): void {
+  exit_robust_list(k, t);
   if (t.clear_child_tid) {
-    if (mm.users > 1) put_user32(k, t.clear_child_tid, 0);
+    if (mm.users > 1 && put_user32(k, t.clear_child_tid, 0) === 0) futex_wake_cleartid(k, t.clear_child_tid);
     t.clear_child_tid = 0;
   }
   if (t.vfork_done) complete_vfork_done(k, t);
@@ -106,16 +114,13 @@ function exit_mm(k: Kernel, t: Task): void {
 // Notifying the parent and reparenting.
 
 /**
- * do_notify_parent: tell tsk's parent that it died with `sig` (its exit_signal). Until
- * signal delivery exists (part 2) no signal is queued; the parent's threads sleeping in
- * wait4 are woken. Returns whether the child should reap itself (a parent that ignores
- * SIGCHLD or set SA_NOCLDWAIT — not possible before part 2: always false).
+ * do_notify_parent: tell tsk's parent that it died — signal `sig` (its exit_signal,
+ * SIGCHLD for a process) with a CLD_EXITED / CLD_KILLED / CLD_DUMPED siginfo — and wake
+ * the parent's threads sleeping in wait4. Returns whether the child reaps itself (the
+ * parent ignores SIGCHLD or set SA_NOCLDWAIT). signal.ts does it.
  */
 export function do_notify_parent(k: Kernel, tsk: Task, sig: number): boolean {
-  void sig;
-  const parent = tsk.parent;
-  if (parent) __wake_up_parent(k, parent);
-  return false;
+  return signal_notify_parent(k, tsk, sig);
 }
 
 /** find_new_reaper: a live thread of the father's group, else init (child_reaper). */
@@ -167,6 +172,7 @@ function exit_notify(k: Kernel, tsk: Task): void {
     tsk.exit_state = EXIT_DEAD;
     release_task(k, tsk);
   }
+  de_thread_notify(k, tsk);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -234,14 +240,16 @@ export function do_exit(k: Kernel, code: number): void {
     return;
   }
   tsk.flags |= PF_EXITING;
+  exit_signals(k, tsk); // group signals go to another thread; the last one stops the alarm
   k.charge(CYC_EXIT);
   del_timer_sync(k, tsk);
   remove_wait_queue(k, tsk);
+  futex_exit(k, tsk);
   k.stdinWaiters.delete(tsk);
 
   exit_mm(k, tsk);
-  put_ref(tsk.files);
-  put_ref(tsk.fs);
+  exit_files(k, tsk);
+  exit_fs(tsk);
   put_ref(tsk.sighand);
   tsk.files = tsk.fs = tsk.sighand = null;
   tsk.exit_code = code;
@@ -269,7 +277,7 @@ export function do_exit(k: Kernel, code: number): void {
  * exits in its own context: it is made runnable with a continuation that calls do_exit
  * (what a pending SIGKILL does in Linux), abandoning whatever it slept in.
  */
-function zap_other_threads(k: Kernel, tsk: Task, code: number): void {
+export function zap_other_threads(k: Kernel, tsk: Task, code: number): void {
   for (const t of thread_group(k, tsk)) {
     if (t === tsk || t.flags & PF_EXITING || t.exit_state) continue;
     t.resume = (): SyscallResult => {
@@ -290,6 +298,9 @@ function zap_other_threads(k: Kernel, tsk: Task, code: number): void {
  */
 export function do_group_exit(k: Kernel, code: number): void {
   const tsk = k.current;
+  // A group exit already under way (a fatal signal, another thread's exit_group) sets
+  // the status of every thread; otherwise this one does (signal->group_exit_code).
+  if (!(tsk.flags & PF_EXITING)) code = start_group_exit(tsk, code);
   if (!(tsk.flags & PF_EXITING) && !thread_group_empty(k, tsk)) zap_other_threads(k, tsk, code);
   do_exit(k, code);
 }

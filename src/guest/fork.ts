@@ -21,7 +21,7 @@
 // nothing: no pid, no frame, no mm reference, no task.
 
 import {
-  CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_FILES, CLONE_FS, CLONE_NEWNS, CLONE_PARENT,
+  CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_FS, CLONE_NEWNS, CLONE_PARENT,
   CLONE_PARENT_SETTID, CLONE_PIDFD, CLONE_SETTLS, CLONE_SIGHAND, CLONE_THREAD, CLONE_VFORK, CLONE_VM, CSIGNAL, E, SIG,
 } from './abi.js';
 import { CYC_COPY_PROCESS } from './cost.js';
@@ -32,11 +32,14 @@ import { PG_KSTACK, PageAllocator } from './page_alloc.js';
 import { PT_EAX, PT_ESP, PtRegs } from './ptregs.js';
 import { sleep_on, wake_up_new_task } from './sched.js';
 import type { Syscall } from './syscalls.js';
-import { Completion, Task, TASK_UNINTERRUPTIBLE, type SharedRef, type SyscallResult } from './task.js';
+import { Completion, Task, TASK_KILLABLE, type SharedRef, type SyscallResult } from './task.js';
 import { PAGE_SIZE } from '../mmu/paging.js';
 import { put_user32 } from './uaccess.js';
 import { do_set_thread_area, TLS_SYSCALLS } from './tls.js';
 import { init_forked } from './init_task.js';
+import { copy_files, exit_files } from './fs/fdtable.js';
+import { copy_fs, exit_fs } from './fs/fs_struct.js';
+import { copy_sighand, copy_signal, fatal_signal_pending } from './signal.js';
 
 /* Namespace flags (include/uapi/linux/sched.h) that forkbox does not implement. */
 const CLONE_NEWCGROUP = 0x02000000;
@@ -64,41 +67,14 @@ export interface KernelCloneArgs {
 }
 
 // ---------------------------------------------------------------------------------------
-// The resources shared or copied by clone flags. files_struct, fs_struct and
-// sighand_struct are reference-counted records (SharedRef) until part 2 gives them
-// contents; sharing takes a reference, copying makes a new one.
+// The resources shared or copied by clone flags. copy_files (fs/fdtable.ts): CLONE_FILES
+// shares the descriptor table, else dup_fd copies it — the same struct files, one
+// reference more each. copy_fs (fs/fs_struct.ts): CLONE_FS shares root, cwd and umask,
+// else a copy. sighand_struct: sharing takes a reference, copying makes a new one.
 
-function copy_files(flags: number, parent: Task, p: Task): void {
-  if (flags & CLONE_FILES && parent.files) {
-    parent.files.users++;
-    p.files = parent.files;
-  } else {
-    p.files = dup_ref(parent.files);
-  }
-}
-
-function copy_fs(flags: number, parent: Task, p: Task): void {
-  if (flags & CLONE_FS && parent.fs) {
-    parent.fs.users++;
-    p.fs = parent.fs;
-  } else {
-    p.fs = dup_ref(parent.fs);
-  }
-}
-
-function copy_sighand(flags: number, parent: Task, p: Task): void {
-  if (flags & CLONE_SIGHAND && parent.sighand) {
-    parent.sighand.users++;
-    p.sighand = parent.sighand;
-  } else {
-    p.sighand = dup_ref(parent.sighand);
-  }
-}
-
-/** A private copy of a shared record (a new files table, fs, signal handlers). */
-function dup_ref(old: SharedRef | null): SharedRef {
-  return { ...(old ?? {}), users: 1 };
-}
+// copy_sighand and copy_signal (signal.ts): CLONE_SIGHAND shares the handler table, else
+// a copy; CLONE_THREAD joins the caller's signal_struct, else a new one; the blocked
+// mask is inherited, nothing pending.
 
 /** Drop a task's reference to a shared record (exit_files, exit_fs, exit_sighand). */
 export function put_ref(ref: SharedRef | null): void {
@@ -206,8 +182,8 @@ export function copy_process(k: Kernel, args: KernelCloneArgs): Task | number {
     if (p.mm) mmput(k, p.mm);
     p.mm = p.active_mm = null;
     put_ref(p.sighand);
-    put_ref(p.fs);
-    put_ref(p.files);
+    exit_fs(p);
+    exit_files(k, p);
     p.sighand = p.fs = p.files = null;
     k.pages.put(frame);
     p.kstackFrame = -1;
@@ -215,6 +191,7 @@ export function copy_process(k: Kernel, args: KernelCloneArgs): Task | number {
     return err;
   }
 
+  copy_signal(flags, current, p);
   p.set_child_tid = flags & CLONE_CHILD_SETTID ? args.child_tid >>> 0 : 0;
   p.clear_child_tid = flags & CLONE_CHILD_CLEARTID ? args.child_tid >>> 0 : 0;
 
@@ -274,13 +251,20 @@ export function do_fork(k: Kernel, args: KernelCloneArgs): SyscallResult {
   wake_up_new_task(k, p, !(args.flags & CLONE_VM));
 
   if (vfork) {
-    // wait_for_vfork_done: sleep until mm_release() completes vfork_done.
+    // wait_for_vfork_done: sleep until mm_release() completes vfork_done — killable: a
+    // fatal signal ends the wait (the parent dies on its way out; the child runs on).
     const parent = k.current;
     const done = vfork;
     const wait = (): SyscallResult => {
       if (done.done) return nr;
+      if (fatal_signal_pending(parent)) {
+        const i = done.waiters.indexOf(parent);
+        if (i >= 0) done.waiters.splice(i, 1);
+        if (p.vfork_done === done) p.vfork_done = null;
+        return nr;
+      }
       if (!done.waiters.includes(parent)) done.waiters.push(parent);
-      return sleep_on(k, TASK_UNINTERRUPTIBLE, wait);
+      return sleep_on(k, TASK_KILLABLE, wait);
     };
     return wait();
   }

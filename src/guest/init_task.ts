@@ -3,10 +3,12 @@
 //
 // start_init creates pid 1 with a kernel stack, switches to it from the idle task, and
 // execs /sbin/init (guest-programs/init.asm, committed assembled as init.bin and
-// installed in k.files at boot) with argv = the user's program and its arguments and
-// the user's environment. When the kernel call that booted returns, restore_all enters
-// init in user mode. init forks the program, reaps every child until none is left
-// (orphans are reparented to it, exit.ts), and exits.
+// installed in the in-memory filesystem at boot, with /dev and /tmp: fs/rootfs.ts) with
+// argv = the user's program and its arguments and the user's environment. init's
+// descriptors 0, 1, 2 are the console (fs/devices.ts); its cwd is "/". When the kernel
+// call that booted returns, restore_all enters init in user mode. init forks the
+// program, reaps every child until none is left (orphans are reparented to it,
+// exit.ts), and exits.
 //
 // THE PROGRAM'S STATUS. The machine's result is the wait status of init's first child
 // — the user's program — not init's own exit code, which could not carry "killed by
@@ -31,6 +33,10 @@ import { Task } from './task.js';
 import { PAGE_SIZE } from '../mmu/paging.js';
 import { kernel_execve } from './exec.js';
 import initElf from './init.bin';
+import { init_task_signals } from './signal.js';
+import { console_files } from './fs/devices.js';
+import { FsStruct } from './fs/fs_struct.js';
+import { populate_rootfs } from './fs/rootfs.js';
 
 /** Where the built-in init lives in the guest's filesystem. */
 export const INIT_PATH = '/sbin/init';
@@ -58,6 +64,16 @@ export function init_child_exit(k: Kernel, t: Task, code: number): void {
   if (st && st.main === t) st.mainStatus = code;
 }
 
+/** de_thread (thread.ts): `to`, a thread of the program, took over the pid of `from`,
+ *  its old group leader, at execve; the program is `to` now, and has not exited. */
+export function init_exchange_leader(k: Kernel, from: Task, to: Task): void {
+  const st = initStates.get(k);
+  if (st && st.main === from) {
+    st.main = to;
+    st.mainStatus = null;
+  }
+}
+
 /** The user's program's wait status, or null if it has not exited (or never started). */
 export function init_main_status(k: Kernel): number | null {
   return initStates.get(k)?.mainStatus ?? null;
@@ -70,7 +86,8 @@ function guestString(s: string): string {
 
 /** Create init (pid 1) running the built-in init program, which runs argv; switch to it. */
 export function start_init(k: Kernel, argv: string[], envp: string[]): void {
-  k.files.set(INIT_PATH, INIT_ELF);
+  populate_rootfs(k);
+  k.vfs.install(INIT_PATH, INIT_ELF, 0o755);
   initStates.set(k, { main: null, mainStatus: null });
 
   const pid = k.pidmap.alloc();
@@ -85,9 +102,9 @@ export function start_init(k: Kernel, argv: string[], envp: string[]): void {
   const regs = new PtRegs(k.mmu, init.ptRegsAddr);
   for (let off = 0; off < PT_REGS_SIZE; off += 4) regs.set(off, 0);
   init.thread.esp = regs.addr;
-  init.files = { users: 1 };
-  init.fs = { users: 1 };
-  init.sighand = { users: 1 };
+  init.files = console_files(k); // fds 0, 1, 2: the console (fs/devices.ts)
+  init.fs = new FsStruct(k.vfs.root);
+  init_task_signals(init); // its handlers, its signal_struct (unkillable: SIGNAL_UNKILLABLE)
   init.pgrp = init.session = 1;
   init.exit_signal = SIG.SIGCHLD;
   init.real_parent = init.parent = k.idle;
@@ -100,5 +117,5 @@ export function start_init(k: Kernel, argv: string[], envp: string[]): void {
   // own context (its mm, its kernel stack).
   context_switch(k, k.idle, init);
   const err = kernel_execve(k, init, INIT_PATH, argv.map(guestString), envp.map(guestString));
-  if (err < 0) k.panic(`No working init found: execve ${INIT_PATH} failed with error ${-err}`);
+  if (typeof err === 'number' && err < 0) k.panic(`No working init found: execve ${INIT_PATH} failed with error ${-err}`);
 }

@@ -4,7 +4,9 @@
 //   1. Every frame's reference count equals the number of PTEs mapping it, over all live
 //      address spaces, plus the kernel's holds: 1 for a page table or page directory of
 //      a live mm, 1 for the kernel stack of a task that still exists, 1 for a reserved
-//      frame (kernel image, GDT/IDT/TSS, swapper_pg_dir, idle stack).
+//      frame (kernel image, GDT/IDT/TSS, swapper_pg_dir, idle stack), 1 for a page of a
+//      shared file mapping's address_space (filemap.ts), whose mapcount is the number of
+//      VMAs that map it.
 //   2. No PTE is writable while its frame is shared (count > 1), unless the VMA is a
 //      shared mapping (MAP_SHARED): otherwise a write would reach another process.
 //   3. Nothing leaks: a used frame nobody holds is reported; when every task but idle has
@@ -23,6 +25,7 @@ import { TASK_SIZE } from './layout.js';
 import { VM_SHARED, VM_WRITE, type MmStruct, type Vma } from './mm.js';
 import { PG_FREE, PG_KERNEL, PG_KSTACK, PG_PGTABLE, PG_RESERVED, PG_USER } from './page_alloc.js';
 import { PTE_PROTNONE, PTRS_PER_PTE, USER_PTRS_PER_PGD, pte_present } from './pgtable.js';
+import type { AddressSpace } from './filemap.js';
 
 const KIND_NAMES = ['free', 'reserved', 'pgtable', 'kstack', 'user', 'kernel'];
 const MAX_REPORTED = 50;
@@ -141,6 +144,26 @@ export function check_invariants(k: Kernel, extraMms: MmStruct[] = []): string[]
       }
     }
     if (rss !== mm.rss) report(`${who}: rss ${mm.rss} but ${rss} PTEs mapped`);
+  }
+
+  // The shared file mappings reachable from live VMAs: their pages' holds, their counts.
+  const spaces = new Map<AddressSpace, number>();
+  for (const mm of mms) {
+    for (const v of mm.vmas) {
+      const m = v.file?.mapping;
+      if (m) spaces.set(m, (spaces.get(m) ?? 0) + 1);
+    }
+  }
+  for (const [m, vmas] of spaces) {
+    if (m.mapcount !== vmas) report(`shared mapping of inode ${m.inode.ino}: mapcount ${m.mapcount} but ${vmas} VMA(s) map it`);
+    for (const [pgoff, f] of m.pages) {
+      if (f >= nframes) {
+        report(`shared mapping of inode ${m.inode.ino}: page ${pgoff} beyond RAM`);
+        continue;
+      }
+      expected[f]++;
+      if (pages.kind[f] !== PG_USER) report(`shared mapping of inode ${m.inode.ino}: page ${pgoff} is a ${KIND_NAMES[pages.kind[f]]} frame`);
+    }
   }
 
   for (const w of writable) {

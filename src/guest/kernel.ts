@@ -25,13 +25,15 @@ import {
 } from './layout.js';
 import { PageAllocator } from './page_alloc.js';
 import { PT_CS, PT_EFLAGS, PT_EIP, PT_ORIG_EAX, PT_REGS_SIZE, PtRegs } from './ptregs.js';
-import { RunQueue, schedule, wake_up_process } from './sched.js';
+import { RunQueue, wake_up_process } from './sched.js';
 import { Task } from './task.js';
 import { CYC_KCALL } from './cost.js';
 import { do_syscall } from './syscalls.js';
 import { do_page_fault } from './memory.js';
-import { do_trap } from './traps.js';
-import { timer_interrupt, TimerList } from './time.js';
+import { do_trap, take_error_code } from './traps.js';
+import { exit_to_user_mode } from './signal_delivery.js';
+import { ktime_get_real_ns, timer_interrupt, TimerList } from './time.js';
+import { Vfs } from './fs/inode.js';
 import { PidMap } from './pid.js';
 import { start_init } from './init_task.js';
 
@@ -101,8 +103,8 @@ export class Kernel {
   init: Task | null = null;
   need_resched = false;
   jiffies = 0;
-  /** Files the guest can execve/open: absolute path → contents (part 2 grows this). */
-  readonly files = new Map<string, Uint8Array>();
+  /** The in-memory filesystem (fs/inode.ts): the files the guest can open and execve. */
+  readonly vfs: Vfs;
   /** Tasks sleeping in read(0) until the host has input (inputArrived wakes them). */
   readonly stdinWaiters = new Set<Task>();
   /** Set when the kernel stops the machine: init exited (status) or a panic. */
@@ -124,6 +126,7 @@ export class Kernel {
     this.cpu = machine.cpu;
     this.mmu = machine.mmu;
     this.pages = new PageAllocator(this.mmu);
+    this.vfs = new Vfs(() => ktime_get_real_ns(this));
     this.options = {
       hz: options.hz ?? 100,
       forkMode: options.forkMode ?? 'cow',
@@ -253,14 +256,15 @@ export class Kernel {
     const regs = this.regs;
     regs.addr = cpu.regs[ESP] >>> 0;
     if (vector === 0x80) do_syscall(this, regs);
-    else if (vector === VEC_PF) do_page_fault(this, regs, regs.get(PT_ORIG_EAX), this.mmu.cr2);
+    else if (vector === VEC_PF) do_page_fault(this, regs, take_error_code(regs), this.mmu.cr2);
     else if (vector === 0x20) timer_interrupt(this);
     else if (vector >= 0x21 && vector < 0x30) this.eoi(vector - 0x20);
-    else if (vector < 0x20) do_trap(this, regs, vector, regs.get(PT_ORIG_EAX));
+    else if (vector < 0x20) do_trap(this, regs, vector, take_error_code(regs));
     else if (vector === KCALL_BOOT) this.bootComplete();
     else this.panic(`unexpected kernel call ${vector}`);
     if (this.halted) return;
-    if (this.need_resched) schedule(this);
+    // Reschedule if asked, and deliver signals to the task about to return to user mode.
+    exit_to_user_mode(this);
   }
 
   /** End of interrupt for an IRQ line, to the 8259A pair (OCW2 non-specific EOI). */

@@ -27,7 +27,7 @@
 // re-exported here first, so that the syscall table finds them whatever the import order.
 export { MEMORY_SYSCALLS } from './mmap.js';
 export { check_invariants, pageWalk, type PageWalk } from './invariants.js';
-import { PAGE_MASK, PAGE_SIZE, PF_PROT, PF_RSVD, PF_WRITE, PTE_A, PTE_D, PTE_FRAME, PTE_P, PTE_W } from '../mmu/paging.js';
+import { PAGE_MASK, PAGE_SIZE, PF_PROT, PF_RSVD, PF_USER, PF_WRITE, PTE_A, PTE_D, PTE_FRAME, PTE_P, PTE_W } from '../mmu/paging.js';
 import { E, SIG } from './abi.js';
 import { CYC_CR3, CYC_FAULT, CYC_PAGE_ALLOC, CYC_PAGE_CLEAR, CYC_PAGE_COPY, CYC_PTE_COPY, CYC_PTE_WALK, CYC_PTE_ZAP } from './cost.js';
 import type { Kernel } from './kernel.js';
@@ -42,12 +42,17 @@ import {
   pte_offset, pte_pfn, pte_present, set_pte_at,
 } from './pgtable.js';
 import { PT_EIP, PT_ESP, type PtRegs } from './ptregs.js';
-import { force_sig } from './traps.js';
+import { force_sig, force_sig_fault } from './traps.js';
+import { BUS_ADRERR, SEGV_ACCERR, SEGV_MAPERR, unhandled_signal } from './signal.js';
+import { VEC_PF } from '../cpu/constants.js';
+import { filemap_fault, filemap_unmap_vma, vma_close, VM_FAULT_SIGBUS } from './filemap.js';
 
 
 /* handle_mm_fault results (include/linux/mm_types.h vm_fault_reason), 0 = resolved. */
 export const VM_FAULT_SIGSEGV = 1;
 export const VM_FAULT_OOM = 2;
+/** A file mapping's page beyond the end of the file (filemap.ts). */
+export { VM_FAULT_SIGBUS };
 
 /**
  * The slack below ESP within which a user access may still grow the stack: 2.6-era
@@ -112,12 +117,13 @@ export function do_page_fault(k: Kernel, regs: PtRegs, error: number, address: n
   }
   // good_area:
   if (access_error(vma, write, (error & PF_PROT) !== 0)) {
-    bad_area(k, regs, error, address);
+    bad_area(k, regs, error, address, SEGV_ACCERR);
     return;
   }
   const r = handle_mm_fault(k, mm, vma, address, write);
   if (r === 0) return;
   if (r & VM_FAULT_OOM) pagefault_out_of_memory(k);
+  else if (r & VM_FAULT_SIGBUS) do_sigbus(k, error, address); // past the end of a mapped file
   else bad_area(k, regs, error, address);
 }
 
@@ -130,12 +136,35 @@ export function access_error(vma: Vma, write: boolean, protectionFault: boolean)
   return (vma.flags & (VM_READ | VM_WRITE | VM_EXEC)) === 0;
 }
 
-/** bad_area: a user access outside every VMA, or one the VMA forbids: SIGSEGV, and a line
- *  in the kernel log as Linux's show_signal_msg prints it. */
-function bad_area(k: Kernel, regs: PtRegs, error: number, address: number): void {
+/** set_signal_archinfo: the page fault as the signal frame's sigcontext reports it
+ *  (trapno 14, err, cr2); a kernel address counts as a protection fault. */
+function set_signal_archinfo(k: Kernel, error: number, address: number): void {
+  const th = k.current.thread;
+  if (address >>> 0 >= TASK_SIZE) error |= PF_PROT;
+  th.trap_nr = VEC_PF;
+  th.error_code = error | PF_USER;
+  th.cr2 = address >>> 0;
+}
+
+/**
+ * bad_area: a user access outside every VMA (SEGV_MAPERR), or one the VMA forbids
+ * (SEGV_ACCERR): SIGSEGV with si_addr = CR2 — a handler may fix the mapping and return,
+ * and the instruction runs again. Unhandled, a line in the kernel log as Linux's
+ * show_signal_msg prints it.
+ */
+function bad_area(k: Kernel, regs: PtRegs, error: number, address: number, code = SEGV_MAPERR): void {
   const t = k.current;
-  k.log(`forkbox: ${t.comm}[${t.pid}]: segfault at ${(address >>> 0).toString(16)} ip ${hex(regs.get(PT_EIP))} sp ${hex(regs.get(PT_ESP))} error ${error & 0xf}`);
-  force_sig(k, SIG.SIGSEGV); // counts k.stats.segvs
+  if (unhandled_signal(t, SIG.SIGSEGV)) {
+    k.log(`forkbox: ${t.comm}[${t.pid}]: segfault at ${(address >>> 0).toString(16)} ip ${hex(regs.get(PT_EIP))} sp ${hex(regs.get(PT_ESP))} error ${error & 0xf}`);
+  }
+  set_signal_archinfo(k, error, address);
+  force_sig_fault(k, SIG.SIGSEGV, code, address); // counts k.stats.segvs
+}
+
+/** do_sigbus: an access to a mapped file's page beyond its end: SIGBUS (BUS_ADRERR). */
+function do_sigbus(k: Kernel, error: number, address: number): void {
+  set_signal_archinfo(k, error, address);
+  force_sig_fault(k, SIG.SIGBUS, BUS_ADRERR, address);
 }
 
 /** pagefault_out_of_memory: no frame for a user fault. Without an OOM killer that picks a
@@ -245,6 +274,7 @@ export function do_anonymous_page(k: Kernel, mm: MmStruct, vma: Vma, address: nu
  */
 export function do_no_page(k: Kernel, mm: MmStruct, vma: Vma, address: number, ptep: number, write: boolean): number {
   const file = vma.file as VmaFile;
+  if (file.vm_file) return filemap_fault(k, mm, vma, address, ptep, write); // mmap of an open file
   const f = k.pages.alloc(PG_USER);
   if (f < 0) return VM_FAULT_OOM;
   const phys = PageAllocator.phys(f);
@@ -428,8 +458,11 @@ export function do_munmap(k: Kernel, mm: MmStruct, start: number, len: number): 
   let last = idx;
   while (last < vmas.length && vmas[last].start < end) last++;
   if (vmas[last - 1].end > end) split_vma(mm, last - 1, end);
-  for (let n = idx; n < last; n++) zap_page_range(k, mm, vmas[n].start, vmas[n].end);
-  vmas.splice(idx, last - idx);
+  for (let n = idx; n < last; n++) {
+    filemap_unmap_vma(k, mm, vmas[n], vmas[n].start, vmas[n].end); // keep what was written
+    zap_page_range(k, mm, vmas[n].start, vmas[n].end);
+  }
+  for (const v of vmas.splice(idx, last - idx)) vma_close(k, v);
   free_pgd_range(k, mm, start, end);
   return 0;
 }
@@ -560,8 +593,11 @@ export function exit_mmap(k: Kernel, mm: MmStruct): void {
     k.mmu.setCr3(SWAPPER_PGD_PHYS);
     k.charge(CYC_CR3);
   }
-  for (const v of mm.vmas) zap_page_range(k, mm, v.start, v.end);
-  mm.vmas.length = 0;
+  for (const v of mm.vmas) {
+    filemap_unmap_vma(k, mm, v, v.start, v.end);
+    zap_page_range(k, mm, v.start, v.end);
+  }
+  for (const v of mm.vmas.splice(0)) vma_close(k, v);
   free_pgtables(k, mm);
   pgd_free(k, mm.pgd);
   mm.pgd = 0;

@@ -7,6 +7,8 @@ import type { Kernel } from './kernel.js';
 import { PG_PGTABLE, PageAllocator } from './page_alloc.js';
 import { SWAPPER_PGD_PHYS } from './layout.js';
 import { CYC_PAGE_ALLOC, CYC_PAGE_CLEAR } from './cost.js';
+import { vma_file_dup, type AddressSpace } from './filemap.js';
+import type { File } from './fs/file.js';
 
 /* vm_flags (include/linux/mm.h) */
 export const VM_READ = 0x1;
@@ -33,6 +35,14 @@ export interface VmaFile {
   offset: number;
   /** Bytes of the file that map into the VMA from vm_start; beyond: zero (bss tail). */
   size: number;
+  /** mmap of an open file (filemap.ts): the struct file the VMA holds (vm_file); pages
+   *  are read from its inode at fault time (data and size above are then unused). */
+  vm_file?: File;
+  /** MAP_SHARED of a file: the file's shared pages (filemap.ts AddressSpace). */
+  mapping?: AddressSpace;
+  /** VM_MAYWRITE: false for a shared mapping of a file not open for writing (mprotect
+   *  cannot make it writable). */
+  maywrite?: boolean;
 }
 
 export class Vma {
@@ -49,8 +59,10 @@ export class Vma {
     return addr >= this.start && addr < this.end;
   }
 
+  /** A copy of the VMA (fork's dup_mmap, split_vma): a file VMA's copy takes its own
+   *  references to the file and the shared pages (filemap.ts vma_file_dup). */
   clone(): Vma {
-    return new Vma(this.start, this.end, this.flags, this.name, this.file && { ...this.file });
+    return new Vma(this.start, this.end, this.flags, this.name, this.file && vma_file_dup(this.file));
   }
 }
 

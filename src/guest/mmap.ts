@@ -5,8 +5,9 @@
 // copy-on-write after fork) and shared (MAP_SHARED|MAP_ANONYMOUS: every page is allocated
 // at mmap time, so that parent and children of a later fork share the very frames —
 // Linux backs them with shmem; forkbox has no page cache, hence the eager population),
-// MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_POPULATE, MAP_GROWSDOWN. There is no file table
-// yet (part 2), so a file mapping fails as Linux does for a bad descriptor: -EBADF.
+// MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_POPULATE, MAP_GROWSDOWN; mappings of open files of
+// the in-memory filesystem, private and shared, and of /dev/zero (filemap.ts, which also
+// does msync).
 // Addresses without MAP_FIXED come top-down from mm.mmap_base (Linux's default layout,
 // without randomisation). Adjacent VMAs are not merged.
 
@@ -18,7 +19,9 @@ import {
 import type { Kernel } from './kernel.js';
 import { TASK_SIZE } from './layout.js';
 import { do_munmap, find_vma_intersection, handle_mm_fault, map_vma, split_vma, VM_FAULT_OOM } from './memory.js';
-import { MAX_MAP_COUNT, MMAP_MIN_ADDR, type MmStruct, VM_EXEC, VM_GROWSDOWN, VM_READ, VM_SHARED, VM_WRITE, type Vma } from './mm.js';
+import { MAX_MAP_COUNT, MMAP_MIN_ADDR, type MmStruct, VM_EXEC, VM_GROWSDOWN, VM_READ, VM_SHARED, VM_WRITE, type Vma, type VmaFile } from './mm.js';
+import { filemap_msync, mmap_file, vma_close, vma_denies_write, VM_FAULT_SIGBUS } from './filemap.js';
+import { fget } from './fs/file.js';
 import { PGDIR_SIZE, PTE_PROTNONE, mm_is_current, pte_index, pte_present } from './pgtable.js';
 import type { Syscall } from './syscalls.js';
 import { copy_from_user } from './uaccess.js';
@@ -110,8 +113,6 @@ export function get_unmapped_area(mm: MmStruct, addr: number, len: number): numb
  * The caller has validated nothing: this is the whole of mmap's argument checking.
  */
 export function do_mmap(k: Kernel, addr: number, len: number, prot: number, flags: number, fd: number, pgoff: number): number {
-  void fd;
-  void pgoff;
   const mm = k.current.mm;
   if (mm === null) return -E.ENOMEM;
   addr >>>= 0;
@@ -123,8 +124,24 @@ export function do_mmap(k: Kernel, addr: number, len: number, prot: number, flag
   const type = flags & MAP_TYPE;
   if (type !== MAP_SHARED && type !== MAP_PRIVATE && type !== MAP_SHARED_VALIDATE) return -E.EINVAL;
   if (flags & MAP_HUGETLB) return -E.EINVAL;
-  if ((flags & MAP_ANONYMOUS) === 0) return -E.EBADF; // no file table yet: every fd is bad
   const shared = type !== MAP_PRIVATE;
+  // A file: checked now, mapped below (the VmaFile holds a reference to it, given back
+  // with vma_close if the mapping fails). /dev/zero maps anonymous memory.
+  let vmaFile: VmaFile | null = null;
+  if ((flags & MAP_ANONYMOUS) === 0) {
+    const file = fget(k, k.current, fd);
+    if (file === null) return -E.EBADF;
+    const m = mmap_file(file, prot, shared, pgoff * PAGE_SIZE, alen);
+    if (typeof m === 'number') return m;
+    if (!m.anonymous) vmaFile = m.vmaFile;
+  }
+  const r = do_mmap_region(k, mm, addr, alen, prot, flags, shared, vmaFile);
+  if (r < 0 && vmaFile) vma_close(k, { file: vmaFile } as Vma);
+  return r;
+}
+
+/** mmap_region: the checked mapping of `alen` bytes (anonymous, or vmaFile's file). */
+function do_mmap_region(k: Kernel, mm: MmStruct, addr: number, alen: number, prot: number, flags: number, shared: boolean, vmaFile: VmaFile | null): number {
   const fixed = (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) !== 0;
   if (fixed) {
     if (addr & PAGE_MASK) return -E.EINVAL;
@@ -140,9 +157,15 @@ export function do_mmap(k: Kernel, addr: number, len: number, prot: number, flag
     addr = get_unmapped_area(mm, addr, alen);
     if (addr < 0) return addr;
   }
-  const vmflags = calc_vm_prot_bits(prot) | (shared ? VM_SHARED : 0) | (flags & MAP_GROWSDOWN ? VM_GROWSDOWN : 0);
-  const vma = map_vma(k, mm, addr, addr + alen, vmflags, shared ? '/dev/zero (deleted)' : '', null);
+  const vmflags = calc_vm_prot_bits(prot) | (shared ? VM_SHARED : 0) | (flags & MAP_GROWSDOWN && !vmaFile ? VM_GROWSDOWN : 0);
+  const vma = map_vma(k, mm, addr, addr + alen, vmflags, vmaFile ? '' : shared ? '/dev/zero (deleted)' : '', vmaFile);
   if (vma === null) return -E.ENOMEM;
+  if (vmaFile) {
+    // File pages come on demand (or now, for MAP_POPULATE); a page past the end of the
+    // file is not an error here.
+    if (flags & MAP_POPULATE) populate(k, mm, vma);
+    return addr;
+  }
   if (shared || flags & MAP_POPULATE) {
     if (!populate(k, mm, vma) && shared) {
       do_munmap(k, mm, addr, alen);
@@ -156,7 +179,9 @@ export function do_mmap(k: Kernel, addr: number, len: number, prot: number, flag
  *  mapping gets its frames too, held by PROT_NONE PTEs. False when out of memory. */
 function populate(k: Kernel, mm: MmStruct, vma: Vma): boolean {
   for (let a = vma.start; a < vma.end; a += PAGE_SIZE) {
-    if (handle_mm_fault(k, mm, vma, a, false) & VM_FAULT_OOM) return false;
+    const r = handle_mm_fault(k, mm, vma, a, false);
+    if (r & VM_FAULT_OOM) return false;
+    if (r & VM_FAULT_SIGBUS) break; // the end of a mapped file
   }
   if ((vma.flags & VM_ACCESS) === 0) change_protection(k, mm, vma, vma.flags);
   return true;
@@ -253,6 +278,10 @@ const sys_mprotect: Syscall = (k, start, len, prot) => {
     at = vmas[n].end;
   }
   if (vmas.length + 2 > MAX_MAP_COUNT) return -E.ENOMEM;
+  // A shared mapping of a file opened read-only can never become writable.
+  if (prot & PROT_WRITE) {
+    for (let n = idx; n < vmas.length && vmas[n].start < end; n++) if (vma_denies_write(vmas[n])) return -E.EACCES;
+  }
   if (vmas[idx].start < start) {
     split_vma(mm, idx, start);
     idx++;
@@ -270,10 +299,53 @@ const sys_mprotect: Syscall = (k, start, len, prot) => {
   return 0;
 };
 
+// ---------------------------------------------------------------------------------
+// msync
+
+const MS_ASYNC = 1;
+const MS_INVALIDATE = 2;
+const MS_SYNC = 4;
+
+/**
+ * sys_msync (mm/msync.c): write the dirty pages of shared file mappings in [start,
+ * start + len) back to their files (filemap.ts). MS_ASYNC writes back at once too (the
+ * in-memory filesystem has nothing slower to schedule); MS_INVALIDATE has nothing to
+ * drop. -EINVAL for a bad start or flags, -ENOMEM if part of the range is unmapped (the
+ * rest is still synced, as Linux does).
+ */
+const sys_msync: Syscall = (k, start, len, flags) => {
+  const mm = k.current.mm;
+  if (mm === null) return -E.ENOMEM;
+  start >>>= 0;
+  len >>>= 0;
+  if (start & PAGE_MASK) return -E.EINVAL;
+  if (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) return -E.EINVAL;
+  if (flags & MS_ASYNC && flags & MS_SYNC) return -E.EINVAL;
+  const end = start + PAGE_ALIGN(len);
+  if (end > TASK_SIZE) return -E.ENOMEM;
+  let err = 0;
+  let unmapped = false;
+  let at = start;
+  for (let n = mm.findVmaIndex(start); at < end; n++) {
+    const v = n < mm.vmas.length ? mm.vmas[n] : null;
+    if (v === null || v.start >= end) {
+      unmapped = true;
+      break;
+    }
+    if (v.start > at) unmapped = true;
+    const r = filemap_msync(k, mm, v, Math.max(at, v.start), Math.min(end, v.end));
+    if (r < 0 && err === 0) err = r;
+    at = v.end;
+  }
+  if (err < 0) return -E.EIO;
+  return unmapped ? -E.ENOMEM : 0;
+};
+
 export const MEMORY_SYSCALLS: Record<string, Syscall> = {
   brk: (k, brk) => sys_brk(k, brk),
   mmap: sys_old_mmap,
   mmap2: sys_mmap2,
   munmap: sys_munmap,
   mprotect: sys_mprotect,
+  msync: sys_msync,
 };

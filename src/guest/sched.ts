@@ -13,7 +13,7 @@ import { CYC_CR3, CYC_SWITCH } from './cost.js';
 import type { Kernel } from './kernel.js';
 import { GDT_ENTRY_TLS_MIN, GDT_PHYS, SWAPPER_PGD_PHYS, TSS_PHYS } from './layout.js';
 import { PT_EAX } from './ptregs.js';
-import { BLOCKED, TASK_RUNNING, type Task } from './task.js';
+import { BLOCKED, TASK_INTERRUPTIBLE, TASK_RUNNING, TASK_UNINTERRUPTIBLE, type Task } from './task.js';
 import { finish_task_switch } from './exit.js';
 
 /** Timeslice in ticks (10 at HZ=100: 100 ms, like Linux 2.6's default). */
@@ -45,9 +45,16 @@ export class RunQueue {
   }
 }
 
-/** wake_up_process: make a sleeping task runnable. Returns whether it was asleep. */
+/** wake_up_process: make a sleeping task runnable (TASK_NORMAL sleeps: interruptible,
+ *  uninterruptible, killable — never a stopped task). Returns whether it was asleep. */
 export function wake_up_process(k: Kernel, t: Task, reason = ''): boolean {
-  if (t.state === TASK_RUNNING || t.exit_state) return false;
+  return wake_up_state(k, t, TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE, reason);
+}
+
+/** wake_up_state: wake t if its state has one of the bits of `state` (signal.ts wakes
+ *  stopped tasks for SIGCONT and SIGKILL this way). */
+export function wake_up_state(k: Kernel, t: Task, state: number, reason = ''): boolean {
+  if ((t.state & state) === 0 || t.exit_state) return false;
   t.state = TASK_RUNNING;
   t.wakeReason = reason;
   k.rq.enqueue(t);

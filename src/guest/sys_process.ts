@@ -1,14 +1,8 @@
-// Small process syscalls (kernel/sys.c): identity, uname, sched_yield, set_tid_address,
-// and read/write on the console file descriptors 0-2 (until part 2's file table).
+// Small process syscalls (kernel/sys.c): identity, uname, sched_yield, set_tid_address.
+// (read and write, once here for the console, are file system calls now: fs/.)
 
-import { E } from './abi.js';
 import type { Syscall } from './syscalls.js';
-import { copy_from_user, copy_to_user } from './uaccess.js';
-import { sleep_on } from './sched.js';
-import { TASK_INTERRUPTIBLE, type SyscallResult } from './task.js';
-
-/** Largest single read/write the console moves at once (bounded host memory). */
-const MAX_IO = 1 << 20;
+import { copy_to_user } from './uaccess.js';
 
 const sys_getpid: Syscall = (k) => k.current.tgid;
 const sys_gettid: Syscall = (k) => k.current.pid;
@@ -34,41 +28,6 @@ const sys_uname: Syscall = (k, buf) => {
   return copy_to_user(k, buf, out);
 };
 
-const sys_write: Syscall = (k, fd, buf, count) => {
-  if (fd !== 1 && fd !== 2) return fd === 0 ? -E.EBADF : -E.EBADF;
-  if (count < 0) return -E.EINVAL;
-  const n = Math.min(count >>> 0, MAX_IO);
-  const bytes = copy_from_user(k, buf, n);
-  if (!bytes) return -E.EFAULT;
-  (fd === 1 ? k.stdout : k.stderr)(bytes);
-  return n;
-};
-
-const sys_read: Syscall = (k, fd, buf, count) => {
-  if (fd !== 0) return -E.EBADF;
-  if (count < 0) return -E.EINVAL;
-  const n = Math.min(count >>> 0, MAX_IO);
-  const attempt = (): number | null => {
-    const data = k.stdin(n);
-    if (data === null) return null;
-    const r = copy_to_user(k, buf, data);
-    return r < 0 ? r : data.length;
-  };
-  const r = attempt();
-  if (r !== null) return r;
-  k.stdinWaiters.add(k.current);
-  const t = k.current;
-  const retry = (): SyscallResult => {
-    const again = attempt();
-    if (again !== null) {
-      k.stdinWaiters.delete(t);
-      return again;
-    }
-    return sleep_on(k, TASK_INTERRUPTIBLE, retry);
-  };
-  return sleep_on(k, TASK_INTERRUPTIBLE, retry);
-};
-
 export const PROCESS_SYSCALLS: Record<string, Syscall> = {
   getpid: sys_getpid,
   gettid: sys_gettid,
@@ -84,6 +43,4 @@ export const PROCESS_SYSCALLS: Record<string, Syscall> = {
   sched_yield: sys_sched_yield,
   set_tid_address: sys_set_tid_address,
   uname: sys_uname,
-  write: sys_write,
-  read: sys_read,
 };

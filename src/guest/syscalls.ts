@@ -16,6 +16,9 @@ import { WAIT_SYSCALLS } from './wait.js';
 import { EXEC_SYSCALLS } from './exec.js';
 import { MEMORY_SYSCALLS } from './memory.js';
 import { TIME_SYSCALLS } from './time.js';
+import { FS_SYSCALLS } from './fs/syscalls.js';
+import { FUTEX_SYSCALLS } from './futex.js';
+import { SIGNAL_SYSCALLS } from './sys_signal.js';
 
 export type Syscall = (k: Kernel, ebx: number, ecx: number, edx: number, esi: number, edi: number, ebp: number) => SyscallResult;
 
@@ -30,7 +33,7 @@ export const SYSCALL_NAMES: Record<number, string> = Object.fromEntries(Object.e
 
 export const sys_call_table: Array<SyscallDef | undefined> = new Array(512).fill(undefined);
 
-for (const group of [PROCESS_SYSCALLS, FORK_SYSCALLS, EXIT_SYSCALLS, WAIT_SYSCALLS, EXEC_SYSCALLS, MEMORY_SYSCALLS, TIME_SYSCALLS]) {
+for (const group of [PROCESS_SYSCALLS, FORK_SYSCALLS, EXIT_SYSCALLS, WAIT_SYSCALLS, EXEC_SYSCALLS, MEMORY_SYSCALLS, TIME_SYSCALLS, FS_SYSCALLS, FUTEX_SYSCALLS, SIGNAL_SYSCALLS]) {
   for (const [name, fn] of Object.entries(group)) {
     const nr = (NR as Record<string, number>)[name];
     if (nr === undefined) throw new Error(`syscall table: no number for ${name}`);

@@ -5,13 +5,19 @@
 // task that is not running, the address of that pt_regs, where restore_all resumes it.
 
 import type { MmStruct } from './mm.js';
+import type { FilesStruct } from './fs/fdtable.js';
+import type { FsStruct } from './fs/fs_struct.js';
 import { PT_REGS_SIZE } from './ptregs.js';
+import { SigPending, SigSet, type SighandStruct, type SignalStruct } from './sigset.js';
 
 /* task->state (include/linux/sched.h) */
 export const TASK_RUNNING = 0;
 export const TASK_INTERRUPTIBLE = 1;
 export const TASK_UNINTERRUPTIBLE = 2;
 export const TASK_STOPPED = 4;
+/** With TASK_UNINTERRUPTIBLE: a fatal signal still wakes the task (TASK_KILLABLE). */
+export const TASK_WAKEKILL = 128;
+export const TASK_KILLABLE = TASK_WAKEKILL | TASK_UNINTERRUPTIBLE;
 /* task->exit_state */
 export const EXIT_ZOMBIE = 16;
 export const EXIT_DEAD = 32;
@@ -21,6 +27,7 @@ export const STATE_NAMES: Record<number, string> = {
   [TASK_INTERRUPTIBLE]: 'S (sleeping)',
   [TASK_UNINTERRUPTIBLE]: 'D (disk sleep)',
   [TASK_STOPPED]: 'T (stopped)',
+  [TASK_KILLABLE]: 'D (disk sleep)',
   [EXIT_ZOMBIE]: 'Z (zombie)',
   [EXIT_DEAD]: 'X (dead)',
 };
@@ -44,6 +51,11 @@ export interface ThreadStruct {
   esp: number;
   /** The three TLS descriptors (set_thread_area), two dwords each. */
   tls: Int32Array;
+  /** The last exception's vector, error code and fault address: the sigcontext's
+   *  trapno, err and cr2 (signal.ts, sigframe.ts). */
+  trap_nr: number;
+  error_code: number;
+  cr2: number;
 }
 
 /** Open files, cwd, signal handlers: shared or copied by clone flags (part 2 fills them). */
@@ -75,14 +87,35 @@ export class Task {
   mm: MmStruct | null = null;
   /** The address space in use: mm, or the borrowed one of a kernel thread (idle). */
   active_mm: MmStruct | null = null;
-  files: SharedRef | null = null;
-  fs: SharedRef | null = null;
-  sighand: SharedRef | null = null;
+  /** Open files (fs/fdtable.ts) and root/cwd/umask (fs/fs_struct.ts): shared or copied
+   *  by CLONE_FILES / CLONE_FS. */
+  files: FilesStruct | null = null;
+  fs: FsStruct | null = null;
+  /** Signal handlers (shared with CLONE_SIGHAND) and the thread group's signal state
+   *  (shared with CLONE_THREAD): signal.ts. */
+  sighand: SighandStruct | null = null;
+  signal: SignalStruct | null = null;
+  /** Signals sent to this thread only (tkill, faults); the group's are in signal. */
+  readonly pending = new SigPending();
+  /** Signals this thread blocks; real_blocked while rt_sigtimedwait unblocks its set;
+   *  saved_sigmask, restored on the way out when restore_sigmask (sigsuspend). */
+  readonly blocked = new SigSet();
+  readonly real_blocked = new SigSet();
+  readonly saved_sigmask = new SigSet();
+  restore_sigmask = false;
+  /** JOBCTL_* bits of group stop (sigset.ts). */
+  jobctl = 0;
+  /** The alternate signal stack (sigaltstack). */
+  sas_ss_sp = 0;
+  sas_ss_size = 0;
+  sas_ss_flags = 0;
+  /** What restart_syscall runs after -ERESTART_RESTARTBLOCK (nanosleep's rest). */
+  restart_block: (() => SyscallResult) | null = null;
 
   /** Kernel stack: its frame, and the kernel virtual address just above it. */
   kstackFrame = -1;
   kstackTop = 0;
-  readonly thread: ThreadStruct = { esp: 0, tls: new Int32Array(6) };
+  readonly thread: ThreadStruct = { esp: 0, tls: new Int32Array(6), trap_nr: 0, error_code: 0, cr2: 0 };
 
   /** Timeslice left, in timer ticks. */
   timeslice = 0;

@@ -31,9 +31,10 @@
 // so a sleep lasts at least the time asked for: the whole ticks it covers, plus one for the
 // partial tick already under way. A sleep of zero sleeps until the next tick (the timer is
 // due at once and runs at the next tick, as in the 2.6 timer wheel). The sleeper is woken
-// by process_timeout, or early by a signal (wake_up_process with reason WAKE_SIGNAL): then
-// nanosleep returns -EINTR and writes the time left to rmtp. Any other early wake-up is
-// spurious and the sleep goes on to the same expiry (what Linux's syscall restart does).
+// by process_timeout, or early by a signal (signal_pending): then nanosleep writes the
+// time left to rmtp and returns -ERESTART_RESTARTBLOCK, which a signal handler turns into
+// -EINTR and which otherwise restarts the rest of the sleep (restart_syscall). Any other
+// early wake-up is spurious and the sleep goes on to the same expiry.
 
 import { PIT_HZ } from '../devices/pit.js';
 import {
@@ -45,6 +46,7 @@ import { sleep_on, wake_up_process } from './sched.js';
 import type { Syscall } from './syscalls.js';
 import { TASK_INTERRUPTIBLE, type SyscallResult, type Task } from './task.js';
 import { copy_from_user, copy_to_user } from './uaccess.js';
+import { signal_pending } from './signal.js';
 
 /** struct timer_list: fires `fn` at the first tick where jiffies >= expires. */
 export class TimerList {
@@ -105,7 +107,8 @@ export const USER_HZ = 100;
 /** MAX_JIFFY_OFFSET of a 32-bit kernel: the longest timeout, about 124 days at HZ=100. */
 export const MAX_JIFFY_OFFSET = 0x3ffffffe;
 
-/** Reason passed to wake_up_process by signal delivery: interrupts a sleep (-EINTR). */
+/** The wake reason signal.ts gives a sleeper it wakes for a signal (a hint for traces:
+ *  sleepers test signal_pending, not the reason). */
 export const WAKE_SIGNAL = 'signal';
 
 interface Timekeeper {
@@ -379,20 +382,25 @@ function fill_timeval(b: Uint8Array, off: number, ns: bigint): void {
 
 /**
  * The sleep of sys_nanosleep, `jiffies` ticks long (the seeds' expire): TASK_INTERRUPTIBLE
- * in schedule_timeout. Woken by the timer: 0. Woken by a signal with time left: -EINTR,
- * and for a relative sleep the time left is written to rmtp (when not 0). Woken for any
- * other reason: sleeps on until the same expiry.
+ * in schedule_timeout. Woken by the timer: 0. Woken with a signal pending and time left:
+ * the time left to rmtp (when not 0) and -ERESTART_RESTARTBLOCK (-EINTR to the program
+ * if a handler runs). Woken for any other reason: sleeps on until the same expiry.
  */
 function do_nanosleep(k: Kernel, jiffies: number, rmtp: number, time64: boolean): SyscallResult {
   const t = k.current;
   const done = (remaining: number): SyscallResult => {
     if (remaining === 0) return 0;
-    if (t.wakeReason !== WAKE_SIGNAL) return schedule_timeout(k, remaining, TASK_INTERRUPTIBLE, done);
+    if (!signal_pending(t)) return schedule_timeout(k, remaining, TASK_INTERRUPTIBLE, done);
     if (rmtp !== 0) {
       const r = put_timespec(k, rmtp, jiffies_to_ns(k, remaining), time64);
       if (r < 0) return r;
     }
-    return -E.EINTR;
+    // -ERESTART_RESTARTBLOCK: a handler makes it -EINTR (the time left is in rmtp);
+    // without one (the signal was ignored, or stopped and continued the task)
+    // restart_syscall sleeps on to the same expiry (signal_delivery.ts do_signal).
+    const expire = k.jiffies + remaining;
+    t.restart_block = () => (expire <= k.jiffies ? 0 : do_nanosleep(k, expire - k.jiffies, rmtp, time64));
+    return -E.ERESTART_RESTARTBLOCK;
   };
   return schedule_timeout(k, jiffies, TASK_INTERRUPTIBLE, done);
 }

@@ -1,50 +1,123 @@
 // CPU exceptions other than #PF (arch/x86/kernel/traps.c): from user mode they become
-// signals for the current task; in kernel mode they are kernel bugs (panic).
+// signals for the current thread; in kernel mode they are kernel bugs (panic).
 //
-// Until signal handling exists (part 2), a signal's default action is taken at once:
-// terminate (the task's thread group exits with the signal as its status).
+// As Linux does, the exception's vector and error code are recorded in the thread
+// (thread.trap_nr, thread.error_code: a handler finds them in its sigcontext's trapno and
+// err), and the signal is forced — it cannot be blocked or ignored (signal.ts
+// force_sig_info): if it is, the default action kills the process.
+//
+//   vector               signal    si_code       si_addr
+//   #DE divide error     SIGFPE    FPE_INTDIV    the faulting instruction
+//   #DB debug            SIGTRAP   TRAP_TRACE    the next instruction (TF single step)
+//                                  (TRAP_BRKPT without TF: icebp)
+//   #BP int3             SIGTRAP   SI_KERNEL     -
+//   #OF into, #BR bound  SIGSEGV   SI_KERNEL     -
+//   #UD invalid opcode   SIGILL    ILL_ILLOPN    the faulting instruction
+//   #NM no FPU           SIGFPE    SI_KERNEL     - (forkbox's CPU has no x87: no math emulation)
+//   #TS, #GP             SIGSEGV   SI_KERNEL     -   (si_addr 0)
+//   #NP, #SS             SIGBUS    SI_KERNEL     -
+//   #MF x87 error        SIGFPE    SI_KERNEL     -
+//   #AC alignment        SIGBUS    BUS_ADRALN    0
+// Page faults are memory.ts's (do_page_fault: SIGSEGV with SEGV_MAPERR / SEGV_ACCERR and
+// si_addr = CR2).
 
-import { VEC_BP, VEC_BR, VEC_DB, VEC_DE, VEC_GP, VEC_NM, VEC_NP, VEC_OF, VEC_SS, VEC_TS, VEC_UD } from '../cpu/constants.js';
-import { SIG, signalStatus } from './abi.js';
-import { do_group_exit } from './exit.js';
+import {
+  VEC_AC, VEC_BP, VEC_BR, VEC_DB, VEC_DE, VEC_GP, VEC_MF, VEC_NM, VEC_NP, VEC_OF, VEC_SS, VEC_TS, VEC_UD,
+} from '../cpu/constants.js';
+import { SIG } from './abi.js';
 import type { Kernel } from './kernel.js';
-import { PT_EIP, type PtRegs } from './ptregs.js';
+import { PT_EFLAGS, PT_EIP, PT_ESP, PT_ORIG_EAX, type PtRegs } from './ptregs.js';
+import {
+  BUS_ADRALN, FPE_INTDIV, force_sig as signal_force_sig, force_sig_fault as signal_force_sig_fault, ILL_ILLOPN, TRAP_BRKPT,
+  TRAP_TRACE, unhandled_signal,
+} from './signal.js';
 
+const X86_EFLAGS_TF = 0x100;
+
+/** The signal of each exception (the table above). */
 const TRAP_SIGNALS: Record<number, number> = {
-  [VEC_DE]: SIG.SIGFPE,
-  [VEC_DB]: SIG.SIGTRAP,
-  [VEC_BP]: SIG.SIGTRAP,
-  [VEC_OF]: SIG.SIGSEGV,
-  [VEC_BR]: SIG.SIGSEGV,
-  [VEC_UD]: SIG.SIGILL,
-  [VEC_NM]: SIG.SIGFPE,
-  [VEC_TS]: SIG.SIGSEGV,
-  [VEC_NP]: SIG.SIGBUS,
-  [VEC_SS]: SIG.SIGBUS,
-  [VEC_GP]: SIG.SIGSEGV,
-  16: SIG.SIGFPE,
-  17: SIG.SIGBUS,
+  [VEC_DE]: SIG.SIGFPE, [VEC_DB]: SIG.SIGTRAP, [VEC_BP]: SIG.SIGTRAP, [VEC_OF]: SIG.SIGSEGV, [VEC_BR]: SIG.SIGSEGV,
+  [VEC_UD]: SIG.SIGILL, [VEC_NM]: SIG.SIGFPE, [VEC_TS]: SIG.SIGSEGV, [VEC_NP]: SIG.SIGBUS, [VEC_SS]: SIG.SIGBUS,
+  [VEC_GP]: SIG.SIGSEGV, [VEC_MF]: SIG.SIGFPE, [VEC_AC]: SIG.SIGBUS,
 };
 
-export function do_trap(k: Kernel, regs: PtRegs, vector: number, error: number): void {
-  if (!regs.user) {
-    k.panic(`exception ${vector} (error ${error}) in kernel mode at eip 0x${(regs.get(PT_EIP) >>> 0).toString(16)}`);
-    return;
-  }
-  force_sig(k, TRAP_SIGNALS[vector] ?? SIG.SIGSEGV);
-}
-
-/** Signals whose default action dumps core (the status shows it; no core file is written). */
-const CORE_SIGNALS = new Set<number>([SIG.SIGQUIT, SIG.SIGILL, SIG.SIGTRAP, SIG.SIGABRT, SIG.SIGBUS, SIG.SIGFPE, SIG.SIGSEGV, SIG.SIGSYS, SIG.SIGXCPU, SIG.SIGXFSZ]);
+/** Linux's names of the exceptions in its log lines (arch/x86/kernel/traps.c). */
+const TRAP_NAMES: Record<number, string> = {
+  [VEC_DE]: 'divide error', [VEC_DB]: 'debug', [VEC_BP]: 'int3', [VEC_OF]: 'overflow', [VEC_BR]: 'bounds',
+  [VEC_UD]: 'invalid opcode', [VEC_NM]: 'device not available', [VEC_TS]: 'invalid TSS', [VEC_NP]: 'segment not present',
+  [VEC_SS]: 'stack segment', [VEC_GP]: 'general protection', [VEC_MF]: 'coprocessor error', [VEC_AC]: 'alignment check',
+};
 
 /**
- * force_sig: deliver `sig` to the current task. Without handlers (part 2) this is the
- * default action: terminate the thread group; core-dumping signals set the status's core
- * bit as Linux reports when a core is dumped — forkbox writes no core file, so it
- * reports them without the bit, as Linux does with RLIMIT_CORE = 0.
+ * The error code an exception stub left in pt_regs.orig_eax, which is then set to -1 —
+ * "no syscall to restart", as Linux's common_exception does — so that signal delivery
+ * never takes a fault's registers for an interrupted syscall.
  */
+export function take_error_code(regs: PtRegs): number {
+  const error = regs.get(PT_ORIG_EAX);
+  regs.set(PT_ORIG_EAX, -1);
+  return error;
+}
+
+/** do_trap / do_error_trap: exception `vector` with error code `error` in the current task. */
+export function do_trap(k: Kernel, regs: PtRegs, vector: number, error: number): void {
+  const eip = regs.get(PT_EIP) >>> 0;
+  if (!regs.user) {
+    k.panic(`exception ${vector} (error ${error}) in kernel mode at eip 0x${eip.toString(16)}`);
+    return;
+  }
+  const t = k.current;
+  t.thread.trap_nr = vector;
+  t.thread.error_code = error === -1 ? 0 : error;
+  const sig = TRAP_SIGNALS[vector] ?? SIG.SIGSEGV;
+  // show_signal: an exception nobody handles gets a line in the kernel log.
+  if (unhandled_signal(t, sig)) {
+    const hex = (n: number) => (n >>> 0).toString(16);
+    k.log(`forkbox: ${t.comm}[${t.pid}] trap ${TRAP_NAMES[vector] ?? `vector ${vector}`} ip:${hex(eip)} sp:${hex(regs.get(PT_ESP))} error:${hex(t.thread.error_code)}`);
+  }
+  switch (vector) {
+    case VEC_DE:
+      signal_force_sig_fault(k, SIG.SIGFPE, FPE_INTDIV, eip);
+      return;
+    case VEC_DB:
+      signal_force_sig_fault(k, SIG.SIGTRAP, regs.get(PT_EFLAGS) & X86_EFLAGS_TF ? TRAP_TRACE : TRAP_BRKPT, eip);
+      return;
+    case VEC_UD:
+      signal_force_sig_fault(k, SIG.SIGILL, ILL_ILLOPN, eip);
+      return;
+    case VEC_AC:
+      signal_force_sig_fault(k, SIG.SIGBUS, BUS_ADRALN, 0);
+      return;
+    case VEC_BP:
+      signal_force_sig(k, SIG.SIGTRAP);
+      return;
+    case VEC_NM:
+    case VEC_MF:
+      signal_force_sig(k, SIG.SIGFPE);
+      return;
+    case VEC_NP:
+    case VEC_SS:
+      signal_force_sig(k, SIG.SIGBUS);
+      return;
+    case VEC_OF:
+    case VEC_BR:
+    case VEC_TS:
+    case VEC_GP:
+    default:
+      signal_force_sig(k, SIG.SIGSEGV);
+  }
+}
+
+/** force_sig: a synchronous signal (SI_KERNEL) to the current task (signal.ts). */
 export function force_sig(k: Kernel, sig: number): void {
-  if (sig === SIG.SIGSEGV) k.stats.segvs++;
-  void CORE_SIGNALS;
-  do_group_exit(k, signalStatus(sig, false));
+  signal_force_sig(k, sig);
+}
+
+/**
+ * force_sig_fault: the current task's access faulted — sig with si_code and si_addr
+ * (signal.ts). memory.ts's bad_area calls it with SIGSEGV and CR2, having recorded the
+ * page fault in thread.trap_nr / error_code / cr2.
+ */
+export function force_sig_fault(k: Kernel, sig: number, code: number, addr: number): void {
+  signal_force_sig_fault(k, sig, code, addr);
 }

@@ -19,7 +19,9 @@
 // children but none has exited: WNOHANG returns 0, otherwise the caller sleeps until a
 // child's exit_notify wakes it (__wake_up_parent) and looks again.
 
-import { E, WCONTINUED, WEXITED, WNOHANG, WUNTRACED, __WALL, __WCLONE, __WNOTHREAD, SIG } from './abi.js';
+import { E, WCONTINUED, WEXITED, WNOHANG, WNOWAIT, WUNTRACED, __WALL, __WCLONE, __WNOTHREAD, SIG } from './abi.js';
+import { signal_pending } from './signal.js';
+import { SIGNAL_GROUP_EXIT, SIGNAL_STOP_CONTINUED, SIGNAL_STOP_STOPPED } from './sigset.js';
 import type { Kernel } from './kernel.js';
 import { sleep_on, wake_up_process } from './sched.js';
 import type { Syscall } from './syscalls.js';
@@ -108,12 +110,40 @@ function child_rusage(k: Kernel, p: Task): Uint8Array {
  */
 function wait_task_zombie(k: Kernel, wo: WaitOpts, p: Task): number {
   const pid = p.pid;
-  wo.stat = p.exit_code;
+  // A group that ended with exit_group or a fatal signal reports the group's status, even
+  // if its leader had left earlier with exit() (signal->group_exit_code).
+  const sig = p.signal;
+  wo.stat = sig && sig.flags & SIGNAL_GROUP_EXIT ? sig.group_exit_code : p.exit_code;
   if (wo.wantRusage) wo.rusage = child_rusage(k, p);
   acct_reaped_child(k, k.current.group_leader, p);
   p.exit_state = EXIT_DEAD;
   release_task(k, p);
   return pid;
+}
+
+/**
+ * wait_task_stopped: with WUNTRACED, a child whose group stopped and has not been
+ * reported yet: status (sig << 8) | 0x7f, reported once (unless WNOWAIT). Returns its pid
+ * or 0.
+ */
+function wait_task_stopped(wo: WaitOpts, p: Task): number {
+  if (!(wo.flags & WUNTRACED)) return 0;
+  const sig = p.signal;
+  if (!sig || !(sig.flags & SIGNAL_STOP_STOPPED) || sig.group_exit_code === 0) return 0;
+  wo.stat = ((sig.group_exit_code & 0xff) << 8) | 0x7f;
+  if (!(wo.flags & WNOWAIT)) sig.group_exit_code = 0;
+  return p.pid;
+}
+
+/** wait_task_continued: with WCONTINUED, a child continued by SIGCONT since it was last
+ *  reported: status 0xffff. Returns its pid or 0. */
+function wait_task_continued(wo: WaitOpts, p: Task): number {
+  if (!(wo.flags & WCONTINUED)) return 0;
+  const sig = p.signal;
+  if (!sig || !(sig.flags & SIGNAL_STOP_CONTINUED)) return 0;
+  if (!(wo.flags & WNOWAIT)) sig.flags &= ~SIGNAL_STOP_CONTINUED;
+  wo.stat = 0xffff;
+  return p.pid;
 }
 
 /**
@@ -131,9 +161,13 @@ function do_wait_once(k: Kernel, wo: WaitOpts): number {
       if (!eligible_child(wo, p)) continue;
       if (p.exit_state === EXIT_ZOMBIE && !delay_group_leader(k, p)) return wait_task_zombie(k, wo, p);
       // Alive (or a zombie leader with live threads): we might have to wait.
-      // (WUNTRACED / WCONTINUED report stops and continues: no stopped tasks before
-      // signals exist, part 2.)
       notask_error = 0;
+      // A stop (WUNTRACED) or a continue (WCONTINUED) not yet reported.
+      const r = wait_task_stopped(wo, p) || wait_task_continued(wo, p);
+      if (r) {
+        if (wo.wantRusage) wo.rusage = child_rusage(k, p);
+        return r;
+      }
     }
   }
   return notask_error;
@@ -150,6 +184,8 @@ function do_wait(k: Kernel, wo: WaitOpts, done: (pid: number) => number): Syscal
     remove_wait_queue(k, t);
     const r = do_wait_once(k, wo);
     if (r !== 0 || wo.flags & WNOHANG) return done(r);
+    // Nothing yet: a signal ends the wait (restarted or -EINTR by signal delivery).
+    if (signal_pending(t)) return -E.ERESTARTSYS;
     waitQueue(k).push(t);
     return sleep_on(k, TASK_INTERRUPTIBLE, attempt);
   };

@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GUEST_PROGRAMS, assembleProgram, runKernel, type KernelRun, type KernelRunOptions } from './kernel-machine.js';
 import { check_invariants } from '../../src/guest/memory.js';
+import { check_fs_invariants } from '../../src/guest/fs/invariants.js';
 import { normalizePids } from './pids.js';
 
 export { GUEST_PROGRAMS, normalizePids };
@@ -47,6 +48,7 @@ const SPECIAL: Record<string, Partial<Omit<Variant, 'name' | 'program'>>> = {
   'vfork': { qemu: QEMU_VFORK },
   'vfork-return-crash': { qemu: QEMU_VFORK },
   'clone-vm': { qemu: 'qemu-i386 rejects CLONE_VM without CLONE_THREAD (EINVAL): it runs such clones only as threads' },
+  'clone-files': { qemu: 'qemu-i386 runs a clone() without CLONE_VM as fork() and rejects CLONE_FILES and CLONE_FS there (EINVAL)' },
 };
 
 /** Extra forkbox-only variants: the same program under other kernel options. */
@@ -57,6 +59,13 @@ const EXTRA: Variant[] = [
     options: { maxTasks: 16 },
     native: 'a task limit of 16 cannot be set natively (root ignores RLIMIT_NPROC)',
     qemu: 'a task limit of 16 cannot be set under qemu-i386 either',
+  },
+  {
+    name: 'signal-default-actions.core',
+    program: 'signal-default-actions',
+    options: { args: ['core'] },
+    native: 'Linux sets the core bit only when it wrote a core file (RLIMIT_CORE is 0 by default); forkbox reports core signals as if the dump succeeded',
+    qemu: 'qemu-i386 writes its own core files and reports the death without the core bit',
   },
 ];
 
@@ -99,7 +108,9 @@ export const E2E_MAX_CYCLES = 500_000_000;
 /** Run a variant on forkbox; check the kernel's invariants afterwards. */
 export function runForkbox(v: Variant, elf = buildProgram(v.program)): ForkboxE2E {
   const run = runKernel(elf, { maxCycles: E2E_MAX_CYCLES, ...v.options });
-  const violations = run.outcome.end === 'exit' ? check_invariants(run.outcome.kernel) : [`the run did not end normally: ${run.outcome.message}`];
+  const violations = run.outcome.end === 'exit'
+    ? [...check_invariants(run.outcome.kernel), ...check_fs_invariants(run.outcome.kernel)]
+    : [`the run did not end normally: ${run.outcome.message}`];
   const left = [...run.outcome.kernel.tasks.values()].filter((t) => t !== run.outcome.kernel.idle);
   for (const t of left) violations.push(`task pid ${t.pid} still exists after the run`);
   return { run, transcript: transcript(run.stdout, run.stderr, run.exitCode), violations: [...new Set(violations)] };

@@ -438,3 +438,12 @@ describe('.bss size as ld makes it', () => {
     expect(empty.size[3]).toBe(0);
   });
 });
+
+describe('segment-register moves with 32-bit registers', () => {
+  // Bytes established with nasm 2.16: `mov eax, cs` has no 0x66; `mov ax, cs` has it.
+  it('encodes as nasm does', () => {
+    const r = asm(prog('mov eax, cs\nmov ds, eax\nmov ax, cs\nmov ds, ax\nmov [ebx], cs\nmov ebx, ss'));
+    expect(r.errors).toEqual([]);
+    expect(section(r, '.text')).toEqual(h('8c c8 8e d8 66 8c c8 8e d8 8c 0b 8c d3'));
+  });
+});

@@ -229,7 +229,7 @@ function tryForm(form: Form, ops: Operand[], os: 16 | 32, ins: InstrStmt, env: E
           if (o.reg.kind !== 'gpr') return null;
           if (o.reg.size !== size) {
             // Ew also takes a 32-bit register for some instructions (no prefix).
-            if (!(t === 'Ew' && o.reg.size === 32 && (EW_R32.has(mn) || (mn === 'mov' && tpl[0] === 'Sw')))) return null;
+            if (!(t === 'Ew' && o.reg.size === 32 && (EW_R32.has(mn) || (mn === 'mov' && (tpl[0] === 'Sw' || tpl[1] === 'Sw'))))) return null;
           } else if (t === 'Ew' && o.reg.size === 16 && (EW_STORES.has(mn) || (mn === 'mov' && tpl[1] === 'Sw'))) prefix66 = true;
           if (t[1] === 'v') {
             pinnedAny = true;

@@ -21,6 +21,21 @@ const stats = (r: KernelRun) => r.outcome.kernel.stats;
  *  statistics count it): measured, so that the tests count only the program's forks. */
 const FORKS_BY_INIT = runKernel(program('        sys 1, 0')).outcome.kernel.stats.forks;
 
+/** A program that forks: the parent waits for the child and prints its wait status; the
+ *  child runs `child` (which ends it). `bss` declares more variables before `status`. */
+const childStatus = (child: string, bss = '') => `
+        fork_child .child
+        sys     114, -1, status, 0, 0
+        mov     eax, [status]
+        call    print_u32
+        call    print_nl
+        sys     1, 0
+.child:
+${child}
+section .bss
+${bss}status: resd    1
+`;
+
 // The seeds' fork example (001: "I am the child process … count is 1 (0x7ffd5e311580)"):
 // the same virtual address holds different values in parent and child.
 const SEED_FORK = `
@@ -87,9 +102,7 @@ describe('copy-on-write through fork', () => {
         add     ecx, 1024
         cmp     ecx, ${N} * 1024
         jb      .touch
-        sys     2
-        test    eax, eax
-        jz      .child
+        fork_child .child
         sys     114, -1, 0, 0, 0
         mov     ecx, 0
 .pw:    add     dword [buf + ecx*4], 1000
@@ -140,16 +153,12 @@ buf:    resb    ${N} * 4096
   it('three generations: each has its own value at the same address', () => {
     const r = run(`
         mov     dword [value], 1
-        sys     2
-        test    eax, eax
-        jz      .gen2
+        fork_child .gen2
         sys     114, -1, 0, 0, 0
         puts    "gen1 "
         jmp     .report
 .gen2:  mov     dword [value], 2
-        sys     2
-        test    eax, eax
-        jz      .gen3
+        fork_child .gen3
         sys     114, -1, 0, 0, 0
         puts    "gen2 "
         jmp     .report
@@ -176,21 +185,8 @@ value:  resd    1
 
 describe('faults that kill', () => {
   // A child does something fatal; the parent prints the wait status.
-  const crash = (what: string) => `
-        sys     2
-        test    eax, eax
-        jz      .child
-        sys     114, -1, status, 0, 0
-        mov     eax, [status]
-        call    print_u32
-        call    print_nl
-        sys     1, 0
-.child:
-${what}
-        sys     1, 0
-section .bss
-status: resd    1
-`;
+  const crash = (what: string) => childStatus(`${what}
+        sys     1, 0`);
 
   it('a write to the text segment: SIGSEGV', () => {
     const r = run(crash('        mov     dword [_start], 0'));
@@ -228,45 +224,21 @@ describe('stack growth', () => {
   });
 
   it('an access more than 64 KiB + 128 below ESP is a SIGSEGV; within it, growth', () => {
-    const below = (off: number) => `
-        sys     2
-        test    eax, eax
-        jz      .child
-        sys     114, -1, status, 0, 0
-        mov     eax, [status]
-        call    print_u32
-        call    print_nl
-        sys     1, 0
-.child:
+    const below = (off: number) => childStatus(`
         sub     esp, 0x200000           ; far below the initial stack VMA
         mov     dword [esp], 0          ; grows it down to ESP's page
         mov     dword [esp - ${off}], 1
-        sys     1, 5
-section .bss
-status: resd    1
-`;
+        sys     1, 5`);
     expect(run(below(65536 + 128)).stdout).toBe(`${5 << 8}\n`);
     expect(run(below(65536 + 132 + 4096)).stdout).toBe('139\n');
   });
 
   it('RLIMIT_STACK: 8 MiB is the limit', () => {
-    const r = run(`
-        sys     2
-        test    eax, eax
-        jz      .child
-        sys     114, -1, status, 0, 0
-        mov     eax, [status]
-        call    print_u32
-        call    print_nl
-        sys     1, 0
-.child:
+    const r = run(childStatus(`
         sub     esp, 9 << 20
 .t:     mov     dword [esp], 1          ; one page below the other, each within ESP's reach
         add     esp, 4096
-        jmp     .t
-section .bss
-status: resd    1
-`);
+        jmp     .t`));
     // The first touch is 9 MiB down: far beyond the rlimit at once.
     expect(r.stdout).toBe('139\n'); // SIGSEGV | core (0x80)
   });
@@ -289,22 +261,10 @@ describe('brk and mmap from programs', () => {
         call    print_u32
         call    print_nl
         sys     45, [base]              ; shrink back
-        sys     2
-        test    eax, eax
-        jz      .child
-        sys     114, -1, status, 0, 0
-        mov     eax, [status]
-        call    print_u32
-        call    print_nl
-        sys     1, 0
-.child:
+${childStatus(`
         mov     esi, [base]
         mov     eax, [esi + 2*4096]
-        sys     1, 0
-section .bss
-base:   resd    1
-status: resd    1
-`);
+        sys     1, 0`, 'base:   resd    1\n')}`);
     expect(r.stdout).toBe('12288\n0\n139\n');
   });
 
@@ -328,9 +288,7 @@ status: resd    1
         mov     dword [ebx], 10
         mov     ebx, [shared]
         mov     dword [ebx], 20
-        sys     2
-        test    eax, eax
-        jz      .child
+        fork_child .child
         sys     114, -1, 0, 0, 0
         mov     ebx, [priv]
         mov     eax, [ebx]
@@ -343,9 +301,7 @@ status: resd    1
         sys     91, [priv], 8192        ; munmap
         call    print_u32
         call    print_nl
-        sys     2
-        test    eax, eax
-        jz      .child2
+        fork_child .child2
         sys     114, -1, status, 0, 0
         mov     eax, [status]
         call    print_u32               ; 11

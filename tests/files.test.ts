@@ -131,21 +131,18 @@ section .text`);
 describe('reading and writing', () => {
   it('readv and writev gather and scatter through one file position', () => {
     // two iovecs at buf(1): {buf(0)+0, 3} {buf(0)+100, 4}
+    /** Stores the segments (base, length) as struct iovecs at iov. */
+    const iovecs = (...segs: Array<[string, number]>) =>
+      segs.map(([base, len], n) => `        mov     dword [iov + ${8 * n}], ${base}\n        mov     dword [iov + ${8 * n + 4}], ${len}`).join('\n');
     const src = program(`
         sys     5, path, ${O_CREAT | O_RDWR}, 0o644
         mov     ebp, eax
-        mov     dword [iov], s1
-        mov     dword [iov + 4], 3
-        mov     dword [iov + 8], s2
-        mov     dword [iov + 12], 4
+${iovecs(['s1', 3], ['s2', 4])}
         sys     146, ebp, iov, 2        ; writev → 7
         call    print_i32
         call    print_nl
         sys     19, ebp, 0, 0
-        mov     dword [iov], b1
-        mov     dword [iov + 4], 2
-        mov     dword [iov + 8], b2
-        mov     dword [iov + 12], 10
+${iovecs(['b1', 2], ['b2', 10])}
         sys     145, ebp, iov, 2        ; readv → 7
         call    print_i32
         call    print_nl
@@ -503,13 +500,14 @@ section .text`);
     // The parent opens A (plain) and B (O_CLOEXEC); a CLONE_FILES child execs /bin/check,
     // which reports whether A and B are open in its table; afterwards the parent still
     // has both: the child's exec unshared the table before closing B.
-    const check = assembleProgram(program(`
+    const getfdAB = `
         sys     55, 3, ${F_GETFD}, 0
         call    print_i32
         call    print_nl
         sys     55, 4, ${F_GETFD}, 0
         call    print_i32
-        call    print_nl
+        call    print_nl`; // fcntl(A, F_GETFD), fcntl(B, F_GETFD), each printed
+    const check = assembleProgram(program(`${getfdAB}
         sys     1, 0`));
     const src = program(`
         sys     5, null, 0, 0                         ; A = 3
@@ -517,13 +515,7 @@ section .text`);
         sys     120, ${0x400 | 17}, stack_top, 0, 0   ; clone(CLONE_FILES | SIGCHLD), own stack copy
         test    eax, eax
         jz      .child
-        sys     114, -1, 0, 0
-        sys     55, 3, ${F_GETFD}, 0
-        call    print_i32
-        call    print_nl
-        sys     55, 4, ${F_GETFD}, 0
-        call    print_i32
-        call    print_nl
+        sys     114, -1, 0, 0${getfdAB}
         sys     1, 0
 .child: mov     dword [argv0], path
         sys     11, path, argv0, 0

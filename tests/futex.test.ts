@@ -6,7 +6,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { assembleProgram, runKernel, type KernelRun, type KernelRunOptions } from './helpers/kernel-machine.js';
-import { THREAD_LIB } from './helpers/threads-lib.js';
+import { mainProgram } from './helpers/threads-lib.js';
 import { check_invariants } from '../src/guest/memory.js';
 import { futex_queues } from '../src/guest/futex.js';
 import { sys_call_table } from '../src/guest/syscalls.js';
@@ -18,8 +18,7 @@ import { NR } from '../src/guest/abi.js';
  * invariants, no task and no futex waiter left.
  */
 function run(body: string, opts: KernelRunOptions = {}): KernelRun {
-  const src = `%include "lib/syscalls.inc"\n%include "lib/runtime.inc"\n${THREAD_LIB}\nsection .text\nmain:\n${body}\n`;
-  const r = runKernel(assembleProgram(src, 'futex-test.asm'), opts);
+  const r = runKernel(assembleProgram(mainProgram(body), 'futex-test.asm'), opts);
   const k = r.outcome.kernel;
   expect(r.outcome.end, `${r.outcome.message}\n${r.log.join('\n')}\n${r.stdout}`).toBe('exit');
   expect(check_invariants(k)).toEqual([]);
@@ -347,9 +346,7 @@ private_word: resd 1
 
 describe('futex and thread exit', () => {
   it('exit_group while threads sleep in FUTEX_WAIT: every waiter leaves the queues', () => {
-    const r = runKernel(assembleProgram(`%include "lib/syscalls.inc"\n%include "lib/runtime.inc"\n${THREAD_LIB}
-section .text
-main:
+    const r = runKernel(assembleProgram(mainProgram(`
         ccall   spawn, waiter, 0
         ccall   spawn, waiter, 0
         ccall   yield_n, 3
@@ -363,7 +360,7 @@ section .data
 ts_1s:  dd      1, 0
 section .bss
 fw1:   resd    1
-`, 'futex-exit.asm'));
+`), 'futex-exit.asm'));
     expect(r.outcome.end).toBe('exit');
     expect(r.exitCode).toBe(3);
     expect(check_invariants(r.outcome.kernel)).toEqual([]);

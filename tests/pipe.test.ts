@@ -163,9 +163,7 @@ describe('sleeping and waking', () => {
         sys     42, fds
         call    now_ms
         mov     [t0], eax
-        sys     2
-        test    eax, eax
-        jnz     .parent
+        fork_parent .parent
         mov     eax, 30
         call    sleep_ms
         sys     4, [fds + 4], msg, 4
@@ -196,9 +194,7 @@ section .text`);
   it('a reader sleeping on an empty pipe gets EOF when the last writer exits', () => {
     const src = prog(`
         sys     42, fds
-        sys     2
-        test    eax, eax
-        jnz     .parent
+        fork_parent .parent
         mov     eax, 20
         call    sleep_ms
         sys     1, 0                    ; exits holding the only other write end
@@ -215,9 +211,7 @@ section .text`);
   it('a writer sleeps on a full pipe; reads wake it until all 200000 bytes are through', () => {
     const src = prog(`
         sys     42, fds
-        sys     2
-        test    eax, eax
-        jnz     .parent
+        fork_parent .parent
         sys     6, [fds + 4]
         mov     eax, 20
         call    sleep_ms
@@ -249,9 +243,7 @@ section .text`);
         mov     dword [act], 1
         sys     174, ${SIGPIPE}, act, 0, 8
         sys     42, fds
-        sys     2
-        test    eax, eax
-        jnz     .parent
+        fork_parent .parent
         mov     eax, 20
         call    sleep_ms
         sys     1, 0                    ; exits holding the other read end
@@ -310,9 +302,7 @@ section .text`);
         sys     1, 0
 ; writer: fork a child writing 40 chunks of 4096 bytes of bl
 writer:
-        sys     2
-        test    eax, eax
-        jz      .child
+        fork_child .child
         ret
 .child: sys     6, [fds]
         mov     al, bl
@@ -340,9 +330,7 @@ writer:
         sys     42, fds
         sys     20
         mov     ebp, eax                ; the parent's pid
-        sys     2
-        test    eax, eax
-        jnz     .parent
+        fork_parent .parent
         mov     eax, 20
         call    sleep_ms
         sys     37, ebp, 10             ; kill(parent, SIGUSR1)
@@ -383,9 +371,7 @@ describe('fork shares struct file', () => {
         mov     ebp, eax
         sys     4, ebp, text, 6         ; "abcdef", position 6
         sys     19, ebp, 0, 0           ; back to 0
-        sys     2
-        test    eax, eax
-        jnz     .parent
+        fork_parent .parent
         sys     3, ebp, data, 2         ; the child reads "ab": position 2 for both
         sys     1, 0
 .parent:

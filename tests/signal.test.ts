@@ -9,6 +9,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { assembleProgram, program, runKernel, type KernelRun, type KernelRunOptions } from './helpers/kernel-machine.js';
+import { expectFields, fieldValues, outputFields as fields } from './helpers/fields.js';
 import { check_invariants } from '../src/guest/memory.js';
 import { NR, SIG } from '../src/guest/abi.js';
 import { send_signal } from '../src/guest/signal.js';
@@ -25,34 +26,32 @@ function run(body: string, opts: KernelRunOptions = {}): KernelRun {
   return r;
 }
 
-/** Lines `key value` of a program's output as a map (the last value of a key wins). */
-function fields(r: KernelRun): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const line of r.stdout.split('\n')) {
-    const sp = line.indexOf(' ');
-    if (sp > 0) m.set(line.slice(0, sp), line.slice(sp + 1));
-  }
-  return m;
-}
-
-/** The values of a key, in order. */
-function all(r: KernelRun, key: string): string[] {
-  return r.stdout.split('\n').filter((l) => l.startsWith(`${key} `)).map((l) => l.slice(key.length + 1));
-}
-
 // Macros for the test programs: `show "key"` prints "key <eax>" (signed) and keeps eax;
-// `showx` in hex-free decimal unsigned; `handler_act label, handler, flags` defines a
-// struct sigaction; `sigact sig, act` installs it (rt_sigaction, no old).
+// `showu` in decimal unsigned; with a second operand (`show "key", [mem]`) they load eax
+// from it first. `eax_eq x` sets eax to 1 if eax == x, else 0. `sigact sig, act`
+// installs the struct sigaction at act (rt_sigaction, no old). (fork_child and
+// fork_parent come with the program's macros: helpers/kernel-machine.ts.)
 const PRELUDE = `
-%macro show 1
+%macro show 1-2
+%if %0 > 1
+        mov     eax, %2
+%endif
         puts    %1, " "
         call    print_i32
         call    print_nl
 %endmacro
-%macro showu 1
+%macro showu 1-2
+%if %0 > 1
+        mov     eax, %2
+%endif
         puts    %1, " "
         call    print_u32
         call    print_nl
+%endmacro
+%macro eax_eq 1
+        cmp     eax, %1
+        sete    al
+        movzx   eax, al
 %endmacro
 %macro sigact 2
         push    esi
@@ -65,6 +64,29 @@ const PRELUDE = `
         pop     esi
 %endmacro
 `;
+
+/** Run options with a second program at /prog2: PRELUDE and `body` (for the tests'
+ *  execve("/prog2", ...)). */
+function withProg2(body: string): KernelRunOptions {
+  return { files: new Map([['/prog2', assembleProgram(program(PRELUDE + body), 'prog2.asm')]]) };
+}
+
+/** Offsets in siginfo_t: si_code; in the union, si_pid, and si_status (SIGCHLD) or
+ *  si_value (sigqueue) after si_uid. */
+const SI_CODE = 8;
+const SI_PID = 12;
+const SI_STATUS = 20;
+const SI_VALUE = 20;
+
+/** An SA_SIGINFO `handler:` that stores siginfo fields in variables (name: offset). */
+function siginfoHandler(store: Record<string, number>): string {
+  const moves = Object.entries(store).map(([v, off]) => `
+        mov     eax, [edx + ${off}]
+        mov     [${v}], eax`);
+  return `handler:
+        mov     edx, [esp + 8]${moves.join('')}
+        ret`;
+}
 
 /** Helpers appended to every program. */
 const LIB = `
@@ -106,18 +128,12 @@ describe('sigaction, signal', () => {
         sys     ${NR.rt_sigaction}, ${SIG.SIGUSR1}, 0, old, 8
         show    "get"
         mov     eax, [old]
-        cmp     eax, count_handler
-        sete    al
-        movzx   eax, al
+        eax_eq  count_handler
         show    "handler_same"
-        mov     eax, [old + 4]
-        showu   "flags"
-        mov     eax, [old + 8]
-        showu   "restorer"
-        mov     eax, [old + 12]
-        showu   "mask_lo"
-        mov     eax, [old + 16]
-        showu   "mask_hi"
+        showu   "flags", [old + 4]
+        showu   "restorer", [old + 8]
+        showu   "mask_lo", [old + 12]
+        showu   "mask_hi", [old + 16]
         sys     ${NR.rt_sigaction}, ${SIG.SIGKILL}, act, 0, 8
         show    "set_kill"
         sys     ${NR.rt_sigaction}, ${SIG.SIGSTOP}, act, 0, 8
@@ -142,22 +158,12 @@ act:    dd count_handler, 0x10000424, 0x1234, (1 << 11) | (1 << 8) | (1 << 18), 
 section .bss
 old:    resd 5
 `);
-    const f = fields(r);
-    expect(f.get('set')).toBe('0');
-    expect(f.get('get')).toBe('0');
-    expect(f.get('handler_same')).toBe('1');
-    expect(f.get('flags')).toBe(String(0x10000004)); // SA_RESTART | SA_SIGINFO kept; 0x400, 0x20 dropped
-    expect(f.get('restorer')).toBe(String(0x1234));
-    expect(f.get('mask_lo')).toBe(String(1 << 11)); // SIGKILL and SIGSTOP removed from sa_mask
-    expect(f.get('mask_hi')).toBe(String(1 << 7));
-    expect(f.get('set_kill')).toBe('-22');
-    expect(f.get('set_stop')).toBe('-22');
-    expect(f.get('get_kill')).toBe('0'); // reading SIGKILL's action is allowed
-    expect(f.get('sig0')).toBe('-22');
-    expect(f.get('sig65')).toBe('-22');
-    expect(f.get('size4')).toBe('-22');
-    expect(f.get('efault_act')).toBe('-14');
-    expect(f.get('efault_oact')).toBe('-14');
+    expectFields(r, {
+      set: 0, get: 0, handler_same: 1, flags: 0x10000004, // SA_RESTART | SA_SIGINFO kept; 0x400, 0x20 dropped
+      restorer: 0x1234, mask_lo: 1 << 11, // SIGKILL and SIGSTOP removed from sa_mask
+      mask_hi: 1 << 7, set_kill: -22, set_stop: -22, get_kill: 0, // reading SIGKILL's action is allowed
+      sig0: -22, sig65: -22, size4: -22, efault_act: -14, efault_oact: -14,
+    });
   });
 
   it('old sigaction uses struct old_sigaction {handler, mask, flags, restorer}; rt_sigaction sees the same action', () => {
@@ -165,19 +171,13 @@ old:    resd 5
         sys     ${NR.sigaction}, ${SIG.SIGUSR2}, oact_in, 0
         show    "set"
         sys     ${NR.rt_sigaction}, ${SIG.SIGUSR2}, 0, rt, 8
-        mov     eax, [rt + 4]
-        showu   "rt_flags"
-        mov     eax, [rt + 8]
-        showu   "rt_restorer"
-        mov     eax, [rt + 12]
-        showu   "rt_mask"
+        showu   "rt_flags", [rt + 4]
+        showu   "rt_restorer", [rt + 8]
+        showu   "rt_mask", [rt + 12]
         sys     ${NR.sigaction}, ${SIG.SIGUSR2}, 0, old
-        mov     eax, [old + 4]
-        showu   "old_mask"
-        mov     eax, [old + 8]
-        showu   "old_flags"
-        mov     eax, [old + 12]
-        showu   "old_restorer"
+        showu   "old_mask", [old + 4]
+        showu   "old_flags", [old + 8]
+        showu   "old_restorer", [old + 12]
         sys     ${NR.exit}, 0
 section .data
 oact_in: dd count_handler, 1 << 9, 0x10000000, 0x5678
@@ -185,14 +185,10 @@ section .bss
 rt:     resd 5
 old:    resd 4
 `);
-    const f = fields(r);
-    expect(f.get('set')).toBe('0');
-    expect(f.get('rt_flags')).toBe(String(0x10000000));
-    expect(f.get('rt_restorer')).toBe(String(0x5678));
-    expect(f.get('rt_mask')).toBe(String(1 << 9));
-    expect(f.get('old_mask')).toBe(String(1 << 9));
-    expect(f.get('old_flags')).toBe(String(0x10000000));
-    expect(f.get('old_restorer')).toBe(String(0x5678));
+    expectFields(r, {
+      set: 0, rt_flags: 0x10000000, rt_restorer: 0x5678, rt_mask: 1 << 9, old_mask: 1 << 9, old_flags: 0x10000000,
+      old_restorer: 0x5678,
+    });
   });
 
   it('signal() returns the old handler and is one-shot (SA_RESETHAND): the second SIGUSR1 kills', () => {
@@ -200,17 +196,13 @@ old:    resd 4
         sys     ${NR.signal}, ${SIG.SIGUSR1}, count_handler
         show    "first"
         sys     ${NR.signal}, ${SIG.SIGUSR1}, count_handler
-        cmp     eax, count_handler
-        sete    al
-        movzx   eax, al
+        eax_eq  count_handler
         show    "old_is_handler"
         mov     ebx, ${SIG.SIGUSR1}
         call    raise_
-        mov     eax, [hits]
-        show    "hits"
+        show    "hits", [hits]
         sys     ${NR.rt_sigaction}, ${SIG.SIGUSR1}, 0, old, 8
-        mov     eax, [old]
-        show    "handler_now"
+        show    "handler_now", [old]
         mov     ebx, ${SIG.SIGUSR1}
         call    raise_
         puts    "survived", 10
@@ -218,11 +210,10 @@ old:    resd 4
 section .bss
 old:    resd 5
 `);
-    const f = fields(r);
-    expect(f.get('first')).toBe('0'); // SIG_DFL
-    expect(f.get('old_is_handler')).toBe('1');
-    expect(f.get('hits')).toBe('1');
-    expect(f.get('handler_now')).toBe('0');
+    expectFields(r, {
+      first: 0, // SIG_DFL
+      old_is_handler: 1, hits: 1, handler_now: 0,
+    });
     expect(r.stdout).not.toContain('survived');
     expect(r.status).toBe(SIG.SIGUSR1);
     expect(r.exitCode).toBe(128 + SIG.SIGUSR1);
@@ -234,12 +225,10 @@ old:    resd 5
         mov     ebx, ${SIG.SIGUSR1}
         call    raise_
         sys     ${NR.rt_sigpending}, pend, 8
-        mov     eax, [pend]
-        showu   "pending"
+        showu   "pending", [pend]
         sys     ${NR.signal}, ${SIG.SIGUSR1}, 1          ; SIG_IGN
         sys     ${NR.rt_sigpending}, pend, 8
-        mov     eax, [pend]
-        showu   "after_ign"
+        showu   "after_ign", [pend]
         sys     ${NR.signal}, ${SIG.SIGUSR1}, 0
         sys     ${NR.rt_sigprocmask}, 1, usr1, 0, 8     ; unblock: nothing left to kill us
         puts    "alive", 10
@@ -249,9 +238,7 @@ usr1:   dd 1 << 9, 0
 section .bss
 pend:   resd 2
 `);
-    const f = fields(r);
-    expect(f.get('pending')).toBe(String(1 << 9));
-    expect(f.get('after_ign')).toBe('0');
+    expectFields(r, { pending: 1 << 9, after_ign: 0 });
     expect(r.stdout).toContain('alive');
   });
 });
@@ -262,23 +249,17 @@ describe('the blocked mask and pending signals', () => {
         sys     ${NR.rt_sigprocmask}, 2, allsig, 0, 8   ; SETMASK everything
         show    "setmask"
         sys     ${NR.rt_sigprocmask}, 0, 0, old, 8
-        mov     eax, [old]
-        showu   "lo"
-        mov     eax, [old + 4]
-        showu   "hi"
+        showu   "lo", [old]
+        showu   "hi", [old + 4]
         sys     ${NR.rt_sigprocmask}, 1, two, 0, 8      ; UNBLOCK SIGHUP, signal 64
         sys     ${NR.rt_sigprocmask}, 0, 0, old, 8
-        mov     eax, [old]
-        showu   "lo2"
-        mov     eax, [old + 4]
-        showu   "hi2"
+        showu   "lo2", [old]
+        showu   "hi2", [old + 4]
         sys     ${NR.rt_sigprocmask}, 2, none, 0, 8
         sys     ${NR.rt_sigprocmask}, 0, two, old, 8    ; BLOCK, old mask returned
-        mov     eax, [old]
-        showu   "old_was"
+        showu   "old_was", [old]
         sys     ${NR.rt_sigprocmask}, 0, 0, old, 8
-        mov     eax, [old]
-        showu   "lo3"
+        showu   "lo3", [old]
         sys     ${NR.rt_sigprocmask}, 3, two, 0, 8
         show    "bad_how"
         sys     ${NR.rt_sigprocmask}, 0, two, 0, 4
@@ -288,13 +269,10 @@ describe('the blocked mask and pending signals', () => {
         ; old sigprocmask: 32-bit sets; SIG_SETMASK keeps signals 33-64
         sys     ${NR.rt_sigprocmask}, 2, allsig, 0, 8
         sys     ${NR.sigprocmask}, 2, small, old32
-        mov     eax, [old32]
-        showu   "old32"
+        showu   "old32", [old32]
         sys     ${NR.rt_sigprocmask}, 0, 0, old, 8
-        mov     eax, [old]
-        showu   "lo4"
-        mov     eax, [old + 4]
-        showu   "hi4"
+        showu   "lo4", [old]
+        showu   "hi4", [old + 4]
         sys     ${NR.sgetmask}
         showu   "sgetmask"
         sys     ${NR.ssetmask}, 0xffffffff
@@ -311,24 +289,12 @@ section .bss
 old:    resd 2
 old32:  resd 1
 `);
-    const f = fields(r);
     const noKillStop = (0xffffffff & ~((1 << 8) | (1 << 18))) >>> 0;
-    expect(f.get('setmask')).toBe('0');
-    expect(f.get('lo')).toBe(String(noKillStop));
-    expect(f.get('hi')).toBe(String(0xffffffff));
-    expect(f.get('lo2')).toBe(String((noKillStop & ~1) >>> 0));
-    expect(f.get('hi2')).toBe(String(0x7fffffff));
-    expect(f.get('old_was')).toBe('0');
-    expect(f.get('lo3')).toBe('1');
-    expect(f.get('bad_how')).toBe('-22');
-    expect(f.get('bad_size')).toBe('-22');
-    expect(f.get('efault')).toBe('-14');
-    expect(f.get('old32')).toBe(String(noKillStop));
-    expect(f.get('lo4')).toBe(String(0x30));
-    expect(f.get('hi4')).toBe(String(0xffffffff));
-    expect(f.get('sgetmask')).toBe(String(0x30));
-    expect(f.get('ssetmask_old')).toBe(String(0x30));
-    expect(f.get('sgetmask2')).toBe(String(noKillStop));
+    expectFields(r, {
+      setmask: 0, lo: noKillStop, hi: 0xffffffff, lo2: (noKillStop & ~1) >>> 0, hi2: 0x7fffffff, old_was: 0, lo3: 1,
+      bad_how: -22, bad_size: -22, efault: -14, old32: noKillStop, lo4: 0x30, hi4: 0xffffffff, sgetmask: 0x30,
+      ssetmask_old: 0x30, sgetmask2: noKillStop,
+    });
   });
 
   it('sigpending / rt_sigpending show blocked pending signals, the thread\'s and the process\'s', () => {
@@ -342,13 +308,10 @@ old32:  resd 1
         sys     ${NR.tkill}, eax, 40
         sys     ${NR.rt_sigpending}, pend, 8
         show    "ret"
-        mov     eax, [pend]
-        showu   "lo"
-        mov     eax, [pend + 4]
-        showu   "hi"
+        showu   "lo", [pend]
+        showu   "hi", [pend + 4]
         sys     ${NR.sigpending}, pend32
-        mov     eax, [pend32]
-        showu   "old"
+        showu   "old", [pend32]
         sys     ${NR.rt_sigpending}, pend, 9
         show    "size9"
         sys     ${NR.rt_sigpending}, 0xc0000000, 8
@@ -363,13 +326,7 @@ section .bss
 pend:   resd 2
 pend32: resd 1
 `);
-    const f = fields(r);
-    expect(f.get('ret')).toBe('0');
-    expect(f.get('lo')).toBe(String((1 << 11) | 1));
-    expect(f.get('hi')).toBe(String(1 << 7));
-    expect(f.get('old')).toBe(String((1 << 11) | 1));
-    expect(f.get('size9')).toBe('-22');
-    expect(f.get('efault')).toBe('-14');
+    expectFields(r, { ret: 0, lo: (1 << 11) | 1, hi: 1 << 7, old: (1 << 11) | 1, size9: -22, efault: -14 });
   });
 
   it('a classic signal does not queue twice; real-time signals queue every instance (in order)', () => {
@@ -385,10 +342,8 @@ pend32: resd 1
         call    raise_
         call    raise_
         sys     ${NR.rt_sigprocmask}, 1, blk, 0, 8      ; unblock: deliver
-        mov     eax, [hits]
-        show    "usr1"
-        mov     eax, [rt_hits]
-        show    "rt"
+        show    "usr1", [hits]
+        show    "rt", [rt_hits]
         sys     ${NR.exit}, 0
 rt_handler:
         inc     dword [rt_hits]
@@ -400,27 +355,20 @@ blk:      dd 1 << 9, 1 << 7
 section .bss
 rt_hits:  resd 1
 `);
-    const f = fields(r);
-    expect(f.get('usr1')).toBe('1');
-    expect(f.get('rt')).toBe('2');
+    expectFields(r, { usr1: 1, rt: 2 });
   });
 
   it('the mask is inherited across fork, pending signals are not; both survive execve', () => {
-    const prog2 = program(`${PRELUDE}
+    const prog2 = withProg2(`
         sys     ${NR.rt_sigprocmask}, 0, 0, m, 8
-        mov     eax, [m]
-        showu   "exec_mask"
+        showu   "exec_mask", [m]
         sys     ${NR.rt_sigpending}, p, 8
-        mov     eax, [p]
-        showu   "exec_pending"
+        showu   "exec_pending", [p]
         sys     ${NR.rt_sigaction}, ${SIG.SIGUSR2}, 0, a, 8
-        mov     eax, [a]
-        showu   "exec_usr2"
+        showu   "exec_usr2", [a]
         sys     ${NR.rt_sigaction}, ${SIG.SIGHUP}, 0, a, 8
-        mov     eax, [a]
-        showu   "exec_hup"
-        mov     eax, [a + 4]
-        showu   "exec_hup_flags"
+        showu   "exec_hup", [a]
+        showu   "exec_hup_flags", [a + 4]
         sys     ${NR.signal}, ${SIG.SIGHUP}, 1
         sys     ${NR.rt_sigprocmask}, 1, all, 0, 8
         sys     ${NR.exit}, 0
@@ -437,20 +385,14 @@ ${LIB}`);
         sys     ${NR.rt_sigprocmask}, 0, blk, 0, 8
         mov     ebx, ${SIG.SIGHUP}
         call    raise_
-        sys     ${NR.fork}
-        test    eax, eax
-        jnz     .parent
+        fork_parent .parent
         sys     ${NR.rt_sigprocmask}, 0, 0, m, 8
-        mov     eax, [m]
-        showu   "child_mask"
+        showu   "child_mask", [m]
         sys     ${NR.rt_sigpending}, p, 8
-        mov     eax, [p]
-        showu   "child_pending"
+        showu   "child_pending", [p]
         sys     ${NR.rt_sigaction}, ${SIG.SIGHUP}, 0, a, 8
         mov     eax, [a]
-        cmp     eax, count_handler
-        sete    al
-        movzx   eax, al
+        eax_eq  count_handler
         showu   "child_handler_copied"
         sys     ${NR.execve}, path, argv, 0
         show    "execve_failed"
@@ -469,24 +411,19 @@ section .bss
 m:      resd 2
 p:      resd 2
 a:      resd 5
-`, { files: new Map([['/prog2', assembleProgram(prog2, 'prog2.asm')]]) });
-    const f = fields(r);
-    expect(f.get('child_mask')).toBe(String(1 | (1 << 12)));
-    expect(f.get('child_pending')).toBe('0');
-    expect(f.get('child_handler_copied')).toBe('1');
-    // execve (in the child): the mask stays, a pending signal stays (the child raised
-    // none; see below), SIG_IGN stays, a caught signal goes back to SIG_DFL, flags cleared.
-    expect(f.get('exec_mask')).toBe(String(1 | (1 << 12)));
-    expect(f.get('exec_usr2')).toBe('1');
-    expect(f.get('exec_hup')).toBe('0');
-    expect(f.get('exec_hup_flags')).toBe('0');
+`, prog2);
+    expectFields(r, {
+      child_mask: 1 | (1 << 12), child_pending: 0, child_handler_copied: 1,
+      // execve (in the child): the mask stays, a pending signal stays (the child raised
+      // none; see below), SIG_IGN stays, a caught signal goes back to SIG_DFL, flags cleared.
+      exec_mask: 1 | (1 << 12), exec_usr2: 1, exec_hup: 0, exec_hup_flags: 0,
+    });
   });
 
   it('a pending blocked signal survives execve', () => {
-    const prog2 = program(`${PRELUDE}
+    const prog2 = withProg2(`
         sys     ${NR.rt_sigpending}, p, 8
-        mov     eax, [p]
-        showu   "exec_pending"
+        showu   "exec_pending", [p]
         sys     ${NR.exit}, 0
 section .bss
 p:      resd 2
@@ -501,7 +438,7 @@ section .data
 blk:    dd 1 << 9, 0
 path:   db "/prog2", 0
 argv:   dd path, 0
-`, { files: new Map([['/prog2', assembleProgram(prog2, 'prog2.asm')]]) });
+`, prog2);
     expect(fields(r).get('exec_pending')).toBe(String(1 << 9));
   });
 });
@@ -514,13 +451,10 @@ describe('waiting for signals', () => {
         sys     ${NR.alarm}, 1
         sys     ${NR.rt_sigsuspend}, tmpmask, 8         ; only SIGUSR2 blocked in here
         show    "ret"
-        mov     eax, [hits]
-        show    "hits"
-        mov     eax, [in_mask]
-        showu   "mask_in_handler"
+        show    "hits", [hits]
+        showu   "mask_in_handler", [in_mask]
         sys     ${NR.rt_sigprocmask}, 0, 0, m, 8
-        mov     eax, [m]
-        showu   "mask_after"
+        showu   "mask_after", [m]
         sys     ${NR.rt_sigsuspend}, tmpmask, 4
         show    "bad_size"
         sys     ${NR.rt_sigsuspend}, 0xc0000000, 8
@@ -538,14 +472,11 @@ section .bss
 in_mask: resd 2
 m:       resd 2
 `);
-    const f = fields(r);
-    expect(f.get('ret')).toBe('-4');
-    expect(f.get('hits')).toBe('1');
-    // The handler runs with the sigsuspend mask plus the signal itself.
-    expect(f.get('mask_in_handler')).toBe(String((1 << 11) | (1 << 13)));
-    expect(f.get('mask_after')).toBe(String(1 << 13));
-    expect(f.get('bad_size')).toBe('-22');
-    expect(f.get('efault')).toBe('-14');
+    expectFields(r, {
+      ret: -4, hits: 1,
+      // The handler runs with the sigsuspend mask plus the signal itself.
+      mask_in_handler: (1 << 11) | (1 << 13), mask_after: 1 << 13, bad_size: -22, efault: -14,
+    });
     // The alarm came after 1 s of guest time: HZ=100 → about 100 ticks.
     expect(r.outcome.kernel.jiffies).toBeGreaterThanOrEqual(100);
     expect(r.outcome.kernel.jiffies).toBeLessThan(110);
@@ -558,28 +489,23 @@ m:       resd 2
         sys     ${NR.alarm}, 1
         sys     ${NR.sigsuspend}, 0, 0, 1 << 11
         show    "ret"
-        mov     eax, [hits]
-        show    "hits"
+        show    "hits", [hits]
         sys     ${NR.exit}, 0
 section .data
 act:     dd count_handler, 0, 0, 0, 0
 alrm:    dd 1 << 13, 0
 `);
-    expect(fields(r).get('ret')).toBe('-4');
-    expect(fields(r).get('hits')).toBe('1');
+    expectFields(r, { ret: -4, hits: 1 });
   });
 
   it('pause returns -EINTR after a handler ran; an ignored signal does not end it', () => {
     const r = run(`
         sigact  ${SIG.SIGALRM}, act
         sys     ${NR.signal}, ${SIG.SIGUSR2}, 1      ; ignored
-        sys     ${NR.fork}
-        test    eax, eax
-        jz      .child
+        fork_child .child
         sys     ${NR.pause}
         show    "pause"
-        mov     eax, [lastsig]
-        show    "sig"
+        show    "sig", [lastsig]
         sys     ${NR.wait4}, -1, 0, 0, 0
         sys     ${NR.exit}, 0
 .child: ; SIGUSR2 (ignored) at once, SIGALRM... from alarm in the parent? no: kill after 50 ms
@@ -593,9 +519,7 @@ section .data
 act:    dd count_handler, 0, 0, 0, 0
 ts:     dd 0, 50000000
 `);
-    const f = fields(r);
-    expect(f.get('pause')).toBe('-4');
-    expect(f.get('sig')).toBe(String(SIG.SIGALRM));
+    expectFields(r, { pause: -4, sig: SIG.SIGALRM });
   });
 
   it('alarm: returns the seconds left (rounded, at least 1), alarm(0) cancels, SIGALRM kills by default', () => {
@@ -616,17 +540,13 @@ ts:     dd 0, 50000000
 section .data
 ts:     dd 2, 600000000
 `);
-    const f = fields(r);
-    expect(f.get('first')).toBe('0');
-    expect(f.get('left')).toBe('7');
-    expect(f.get('cancel')).toBe('5');
-    expect(f.get('none')).toBe('0');
+    expectFields(r, { first: 0, left: 7, cancel: 5, none: 0 });
     expect(r.stdout).not.toContain('not reached');
     expect(r.status).toBe(SIG.SIGALRM);
   });
 
   it('alarm is the process\'s: a forked child has none; it survives execve', () => {
-    const prog2 = program(`${PRELUDE}
+    const prog2 = withProg2(`
         sys     ${NR.alarm}, 0
         show    "exec_left"
         sys     ${NR.alarm}, 1
@@ -635,9 +555,7 @@ ts:     dd 2, 600000000
 `);
     const r = run(`
         sys     ${NR.alarm}, 30
-        sys     ${NR.fork}
-        test    eax, eax
-        jnz     .parent
+        fork_parent .parent
         sys     ${NR.alarm}, 0
         show    "child_left"
         sys     ${NR.exit}, 0
@@ -648,10 +566,8 @@ ts:     dd 2, 600000000
 section .data
 path:   db "/prog2", 0
 argv:   dd path, 0
-`, { files: new Map([['/prog2', assembleProgram(prog2, 'prog2.asm')]]) });
-    const f = fields(r);
-    expect(f.get('child_left')).toBe('0');
-    expect(f.get('exec_left')).toBe('30');
+`, prog2);
+    expectFields(r, { child_left: 0, exec_left: 30 });
     expect(r.status).toBe(SIG.SIGALRM);
   });
 
@@ -661,15 +577,13 @@ argv:   dd path, 0
         sys     ${NR.setitimer}, 0, itv, 0
         show    "set"
         sys     ${NR.getitimer}, 0, cur
-        mov     eax, [cur + 4]
-        show    "interval_usec"
+        show    "interval_usec", [cur + 4]
 .wait:  cmp     dword [hits], 3
         jae     .done
         sys     ${NR.pause}
         jmp     .wait
 .done:  sys     ${NR.setitimer}, 0, zero, old
-        mov     eax, [old + 4]
-        show    "old_interval_usec"
+        show    "old_interval_usec", [old + 4]
         sys     ${NR.getitimer}, 0, cur
         mov     eax, [cur + 8]
         or      eax, [cur + 12]
@@ -685,12 +599,7 @@ section .bss
 cur:    resd 4
 old:    resd 4
 `);
-    const f = fields(r);
-    expect(f.get('set')).toBe('0');
-    expect(f.get('interval_usec')).toBe('50000');
-    expect(f.get('old_interval_usec')).toBe('50000');
-    expect(f.get('disarmed')).toBe('0');
-    expect(f.get('virtual')).toBe('-22');
+    expectFields(r, { set: 0, interval_usec: 50000, old_interval_usec: 50000, disarmed: 0, virtual: -22 });
     // Three periods of 50 ms: 15 ticks, give or take one each.
     expect(r.outcome.kernel.jiffies).toBeGreaterThanOrEqual(15);
     expect(r.outcome.kernel.jiffies).toBeLessThan(20);
@@ -704,17 +613,13 @@ old:    resd 4
         call    raise_
         sys     ${NR.rt_sigtimedwait}, set, info, 0, 8
         show    "got"
-        mov     eax, [info + 8]
-        show    "code"
-        mov     eax, [hits]
-        show    "hits"
+        show    "code", [info + 8]
+        show    "hits", [hits]
         sys     ${NR.rt_sigtimedwait}, set, info, zero, 8
         show    "poll"
         sys     ${NR.rt_sigtimedwait}, set, info, tenth, 8
         show    "timeout"
-        sys     ${NR.fork}
-        test    eax, eax
-        jnz     .parent
+        fork_parent .parent
         sys     ${NR.getppid}
         sys     ${NR.kill}, eax, ${SIG.SIGUSR1}
         sys     ${NR.exit}, 0
@@ -736,15 +641,10 @@ bad:    dd 0, 1000000000
 section .bss
 info:   resd 32
 `);
-    const f = fields(r);
-    expect(f.get('got')).toBe(String(SIG.SIGUSR1));
-    expect(f.get('code')).toBe('0'); // SI_USER
-    expect(f.get('hits')).toBe('0');
-    expect(f.get('poll')).toBe('-11');
-    expect(f.get('timeout')).toBe('-11');
-    expect(f.get('waited')).toBe(String(SIG.SIGUSR1));
-    expect(f.get('einval')).toBe('-22');
-    expect(f.get('size')).toBe('-22');
+    expectFields(r, {
+      got: SIG.SIGUSR1, code: 0, // SI_USER
+      hits: 0, poll: -11, timeout: -11, waited: SIG.SIGUSR1, einval: -22, size: -22,
+    });
   });
 });
 
@@ -753,29 +653,21 @@ describe('sigaltstack', () => {
     const r = run(`
         sys     ${NR.sigaltstack}, 0, old
         show    "initial"
-        mov     eax, [old + 4]
-        show    "initial_flags"
+        show    "initial_flags", [old + 4]
         sys     ${NR.sigaltstack}, sst, 0
         show    "set"
         sys     ${NR.sigaltstack}, 0, old
         mov     eax, [old]
-        cmp     eax, altstack
-        sete    al
-        movzx   eax, al
+        eax_eq  altstack
         show    "sp_same"
-        mov     eax, [old + 4]
-        show    "flags"
-        mov     eax, [old + 8]
-        show    "size"
+        show    "flags", [old + 4]
+        show    "size", [old + 8]
         sigact  ${SIG.SIGUSR1}, act
         mov     ebx, ${SIG.SIGUSR1}
         call    raise_
-        mov     eax, [on_alt]
-        show    "handler_on_altstack"
-        mov     eax, [inside_flags]
-        show    "flags_inside"
-        mov     eax, [inside_set]
-        show    "set_inside"
+        show    "handler_on_altstack", [on_alt]
+        show    "flags_inside", [inside_flags]
+        show    "set_inside", [inside_set]
         sys     ${NR.sigaltstack}, small, 0
         show    "small"
         sys     ${NR.sigaltstack}, badflags, 0
@@ -783,8 +675,7 @@ describe('sigaltstack', () => {
         sys     ${NR.sigaltstack}, disable, 0
         show    "disable"
         sys     ${NR.sigaltstack}, 0, old
-        mov     eax, [old + 4]
-        show    "disabled_flags"
+        show    "disabled_flags", [old + 4]
         sys     ${NR.exit}, 0
 handler:
         lea     eax, [esp]
@@ -813,20 +704,13 @@ on_alt:   resd 1
 inside_flags: resd 1
 inside_set:   resd 1
 `);
-    const f = fields(r);
-    expect(f.get('initial')).toBe('0');
-    expect(f.get('initial_flags')).toBe('2'); // SS_DISABLE
-    expect(f.get('set')).toBe('0');
-    expect(f.get('sp_same')).toBe('1');
-    expect(f.get('flags')).toBe('0');
-    expect(f.get('size')).toBe('8192');
-    expect(f.get('handler_on_altstack')).toBe('1');
-    expect(f.get('flags_inside')).toBe('1'); // SS_ONSTACK
-    expect(f.get('set_inside')).toBe('-1'); // EPERM
-    expect(f.get('small')).toBe('-12'); // ENOMEM
-    expect(f.get('badflags')).toBe('-22');
-    expect(f.get('disable')).toBe('0');
-    expect(f.get('disabled_flags')).toBe('2');
+    expectFields(r, {
+      initial: 0, initial_flags: 2, // SS_DISABLE
+      set: 0, sp_same: 1, flags: 0, size: 8192, handler_on_altstack: 1, flags_inside: 1, // SS_ONSTACK
+      set_inside: -1, // EPERM
+      small: -12, // ENOMEM
+      badflags: -22, disable: 0, disabled_flags: 2,
+    });
   });
 });
 
@@ -853,16 +737,13 @@ describe('kill, tkill, tgkill', () => {
         show    "init"
         sys     ${NR.kill}, 1, ${SIG.SIGSTOP}
         show    "init_stop"
-        sys     ${NR.fork}
-        test    eax, eax
-        jz      .child
+        fork_child .child
         mov     edi, eax
         sys     ${NR.nanosleep}, ts, 0          ; the child is a zombie now
         sys     ${NR.kill}, edi, ${SIG.SIGKILL}
         show    "zombie"
         sys     ${NR.wait4}, edi, status, 0, 0
-        mov     eax, [status]
-        show    "status"
+        show    "status", [status]
         sys     ${NR.exit}, 0
 .child: sys     ${NR.exit}, 7
 section .data
@@ -870,37 +751,26 @@ ts:     dd 0, 20000000
 section .bss
 status: resd 1
 `);
-    const f = fields(r);
-    expect(f.get('probe')).toBe('0');
-    expect(f.get('nosuch')).toBe('-3');
-    expect(f.get('sig65')).toBe('-22');
-    expect(f.get('signeg')).toBe('-22');
-    expect(f.get('nopgrp')).toBe('-3');
-    expect(f.get('intmin')).toBe('-3');
-    expect(f.get('init')).toBe('0');
-    expect(f.get('init_stop')).toBe('0');
-    expect(f.get('zombie')).toBe('0');
-    expect(f.get('status')).toBe(String(7 << 8));
+    expectFields(r, {
+      probe: 0, nosuch: -3, sig65: -22, signeg: -22, nopgrp: -3, intmin: -3, init: 0, init_stop: 0, zombie: 0,
+      status: 7 << 8,
+    });
     expect(r.status).toBe(0); // init survived and reported the program's exit
   });
 
   it('kill(0, sig) signals the process group, kill(-1, sig) every process but init and the caller', () => {
     const r = run(`
         sigact  ${SIG.SIGUSR1}, act
-        sys     ${NR.fork}
-        test    eax, eax
-        jz      .child
+        fork_child .child
         mov     edi, eax
         sys     ${NR.nanosleep}, ts, 0          ; the child waits in pause
         sys     ${NR.kill}, 0, ${SIG.SIGUSR1}   ; the group: the child and ourselves (and init, immune)
         show    "kill0"
-        mov     eax, [hits]
-        show    "parent_hits"
+        show    "parent_hits", [hits]
         sys     ${NR.nanosleep}, ts, 0
         sys     ${NR.kill}, -1, ${SIG.SIGUSR1}  ; everybody else: the child only
         show    "killall"
-        mov     eax, [hits]
-        show    "parent_hits2"
+        show    "parent_hits2", [hits]
         sys     ${NR.wait4}, edi, status, 0, 0
         movzx   eax, byte [status + 1]
         show    "child_hits"
@@ -918,13 +788,10 @@ ts:     dd 0, 20000000
 section .bss
 status: resd 1
 `);
-    const f = fields(r);
-    expect(f.get('kill0')).toBe('0');
-    expect(f.get('parent_hits')).toBe('1');
-    expect(f.get('killall')).toBe('0');
-    expect(f.get('parent_hits2')).toBe('1');
-    expect(f.get('child_hits')).toBe('2');
-    expect(f.get('killall_alone')).toBe('-3'); // only init and ourselves are left
+    expectFields(r, {
+      kill0: 0, parent_hits: 1, killall: 0, parent_hits2: 1, child_hits: 2,
+      killall_alone: -3, // only init and ourselves are left
+    });
   });
 
   it('tkill/tgkill signal one thread; a process signal goes to a thread that does not block it', () => {
@@ -950,17 +817,13 @@ status: resd 1
         sys     ${NR.sched_yield}
         jmp     .wait2
 .go2:   mov     eax, [handled_tid]
-        cmp     eax, [thread_tid]
-        sete    al
-        movzx   eax, al
+        eax_eq  [thread_tid]
         show    "process_signal_in_thread"
         call    getpid_
         sys     ${NR.tgkill}, eax, [main_tid], ${SIG.SIGUSR2}
         show    "tgkill"
         mov     eax, [handled_tid]
-        cmp     eax, [main_tid]
-        sete    al
-        movzx   eax, al
+        eax_eq  [main_tid]
         show    "tgkill_in_main"
         sys     ${NR.tgkill}, 99999, [main_tid], ${SIG.SIGUSR2}
         show    "tgkill_wrong_tgid"
@@ -996,22 +859,15 @@ done:        resd 1
 stack:       resb 4096
 stack_top:
 `);
-    const f = fields(r);
-    expect(f.get('kill')).toBe('0');
-    expect(f.get('process_signal_in_thread')).toBe('1');
-    expect(f.get('tgkill')).toBe('0');
-    expect(f.get('tgkill_in_main')).toBe('1');
-    expect(f.get('tgkill_wrong_tgid')).toBe('-3');
-    expect(f.get('tgkill_probe')).toBe('0');
-    expect(f.get('tkill_zero')).toBe('-22');
-    expect(f.get('tgkill_zero')).toBe('-22');
+    expectFields(r, {
+      kill: 0, process_signal_in_thread: 1, tgkill: 0, tgkill_in_main: 1, tgkill_wrong_tgid: -3, tgkill_probe: 0,
+      tkill_zero: -22, tgkill_zero: -22,
+    });
   });
 
   it('a fatal signal kills every thread of the process', () => {
     const r = run(`
-        sys     ${NR.fork}
-        test    eax, eax
-        jnz     .parent
+        fork_parent .parent
         sys     ${NR.clone}, ${THREAD_FLAGS}, stack_top, 0, 0
         test    eax, eax
         jz      .thread
@@ -1024,8 +880,7 @@ stack_top:
         sys     ${NR.nanosleep}, ts, 0
         sys     ${NR.kill}, edi, ${SIG.SIGTERM}
         sys     ${NR.wait4}, edi, status, 0, 0
-        mov     eax, [status]
-        show    "status"
+        show    "status", [status]
         sys     ${NR.exit}, 0
 section .data
 ts:     dd 0, 30000000
@@ -1047,17 +902,12 @@ describe('CLONE_SIGHAND', () => {
         sys     ${NR.wait4}, -1, 0, 0, 0
         sys     ${NR.rt_sigaction}, ${SIG.SIGUSR1}, 0, old, 8
         mov     eax, [old]
-        cmp     eax, count_handler
-        sete    al
-        movzx   eax, al
+        eax_eq  count_handler
         show    "shared"
-        sys     ${NR.fork}
-        test    eax, eax
-        jz      .forked_child
+        fork_child .forked_child
         sys     ${NR.wait4}, -1, 0, 0, 0
         sys     ${NR.rt_sigaction}, ${SIG.SIGUSR2}, 0, old, 8
-        mov     eax, [old]
-        show    "copied"
+        show    "copied", [old]
         sys     ${NR.exit}, 0
 .shared_child:
         sigact  ${SIG.SIGUSR1}, act
@@ -1072,13 +922,11 @@ old:    resd 5
 stack:  resb 4096
 stack_top:
 `);
-    const f = fields(r);
-    expect(f.get('shared')).toBe('1');
-    expect(f.get('copied')).toBe('0');
+    expectFields(r, { shared: 1, copied: 0 });
   });
 
   it('execve in a process that shares its handlers unshares them first', () => {
-    const prog2 = program(`${PRELUDE}
+    const prog2 = withProg2(`
         sys     ${NR.exit}, 0
 `);
     const r = run(`
@@ -1089,9 +937,7 @@ stack_top:
         sys     ${NR.wait4}, -1, 0, 0, 0
         sys     ${NR.rt_sigaction}, ${SIG.SIGUSR1}, 0, old, 8
         mov     eax, [old]
-        cmp     eax, count_handler
-        sete    al
-        movzx   eax, al
+        eax_eq  count_handler
         show    "parent_keeps_handler"
         sys     ${NR.exit}, 0
 .child:
@@ -1105,7 +951,7 @@ section .bss
 old:    resd 5
 stack:  resb 4096
 stack_top:
-`, { files: new Map([['/prog2', assembleProgram(prog2, 'prog2.asm')]]) });
+`, prog2);
     expect(fields(r).get('parent_keeps_handler')).toBe('1');
   });
 });
@@ -1114,17 +960,14 @@ stack_top:
  *  wait status (WUNTRACED: a stopped child is killed afterwards). */
 function defaultAction(sig: number): string {
   return `
-        sys     ${NR.fork}
-        test    eax, eax
-        jnz     .parent_${sig}
+        fork_parent .parent_${sig}
         mov     ebx, ${sig}
         call    raise_
         sys     ${NR.exit}, 0
 .parent_${sig}:
         mov     edi, eax
         sys     ${NR.wait4}, edi, status, 2, 0          ; WUNTRACED
-        mov     eax, [status]
-        showu   "status_${sig}"
+        showu   "status_${sig}", [status]
         and     eax, 0xff
         cmp     eax, 0x7f
         jne     .done_${sig}
@@ -1172,56 +1015,37 @@ describe('stop and continue', () => {
   it('SIGCHLD tells the parent of a stop (CLD_STOPPED) and a continue (CLD_CONTINUED); SA_NOCLDSTOP silences them', () => {
     const r = run(`
         sigact  ${SIG.SIGCHLD}, act
-        sys     ${NR.fork}
-        test    eax, eax
-        jz      .child
+        fork_child .child
         mov     edi, eax
         sys     ${NR.kill}, edi, ${SIG.SIGSTOP}
         sys     ${NR.wait4}, edi, status, 2, 0
         call    report
         sys     ${NR.kill}, edi, ${SIG.SIGCONT}
         sys     ${NR.wait4}, edi, status, 8, 0          ; WCONTINUED
-        mov     eax, [status]
-        showu   "continued_status"
+        showu   "continued_status", [status]
         sys     ${NR.nanosleep}, ts, 0                  ; the child runs and reports
         call    report
         sigact  ${SIG.SIGCHLD}, act_nostop
         mov     dword [code], 0
         sys     ${NR.kill}, edi, ${SIG.SIGTSTP}
         sys     ${NR.wait4}, edi, status, 2, 0
-        mov     eax, [status]
-        showu   "tstp_status"
-        mov     eax, [code]
-        show    "nocldstop_code"
+        showu   "tstp_status", [status]
+        show    "nocldstop_code", [code]
         sys     ${NR.kill}, edi, ${SIG.SIGKILL}
         sys     ${NR.wait4}, edi, status, 0, 0
-        mov     eax, [status]
-        showu   "killed_while_stopped"
-        mov     eax, [code]
-        show    "exit_code"
+        showu   "killed_while_stopped", [status]
+        show    "exit_code", [code]
         sys     ${NR.exit}, 0
 .child: sys     ${NR.pause}
         jmp     .child
 report:
-        mov     eax, [code]
-        show    "si_code"
-        mov     eax, [st]
-        show    "si_status"
+        show    "si_code", [code]
+        show    "si_status", [st]
         mov     eax, [spid]
-        cmp     eax, edi
-        sete    al
-        movzx   eax, al
+        eax_eq  edi
         show    "si_pid_ok"
         ret
-handler:
-        mov     edx, [esp + 8]
-        mov     eax, [edx + 8]
-        mov     [code], eax
-        mov     eax, [edx + 12]
-        mov     [spid], eax
-        mov     eax, [edx + 20]
-        mov     [st], eax
-        ret
+${siginfoHandler({ code: SI_CODE, spid: SI_PID, st: SI_STATUS })}
 section .data
 act:        dd handler, 4, 0, 0, 0                  ; SA_SIGINFO
 act_nostop: dd handler, 5, 0, 0, 0                  ; SA_SIGINFO | SA_NOCLDSTOP
@@ -1232,23 +1056,19 @@ code:   resd 1
 spid:   resd 1
 st:     resd 1
 `);
-    const f = fields(r);
-    expect(all(r, 'si_code')).toEqual(['5', '6']); // CLD_STOPPED, CLD_CONTINUED
-    expect(all(r, 'si_status')).toEqual([String(SIG.SIGSTOP), String(SIG.SIGCONT)]);
-    expect(all(r, 'si_pid_ok')).toEqual(['1', '1']);
-    expect(f.get('continued_status')).toBe(String(0xffff));
-    expect(f.get('tstp_status')).toBe(String((SIG.SIGTSTP << 8) | 0x7f));
-    expect(f.get('nocldstop_code')).toBe('0'); // no SIGCHLD for the stop
-    expect(f.get('killed_while_stopped')).toBe(String(SIG.SIGKILL));
-    expect(f.get('exit_code')).toBe('2'); // CLD_KILLED still comes
+    expect(fieldValues(r, 'si_code')).toEqual(['5', '6']); // CLD_STOPPED, CLD_CONTINUED
+    expect(fieldValues(r, 'si_status')).toEqual([String(SIG.SIGSTOP), String(SIG.SIGCONT)]);
+    expect(fieldValues(r, 'si_pid_ok')).toEqual(['1', '1']);
+    expectFields(r, {
+      continued_status: 0xffff, tstp_status: (SIG.SIGTSTP << 8) | 0x7f, nocldstop_code: 0, // no SIGCHLD for the stop
+      killed_while_stopped: SIG.SIGKILL, exit_code: 2, // CLD_KILLED still comes
+    });
   });
 
   it('a stopped task is TASK_STOPPED and does not run; SIGCONT resumes it where it was', () => {
     let sawStopped = false;
     const r = run(`
-        sys     ${NR.fork}
-        test    eax, eax
-        jz      .child
+        fork_child .child
         mov     edi, eax
         sys     ${NR.nanosleep}, ts, 0
         sys     ${NR.kill}, edi, ${SIG.SIGSTOP}
@@ -1292,20 +1112,16 @@ status: resd 1
   it('a stop signal stops every thread of the process; SIGCONT continues them all', () => {
     let stoppedThreads = 0;
     const r = run(`
-        sys     ${NR.fork}
-        test    eax, eax
-        jz      .child
+        fork_child .child
         mov     edi, eax
         sys     ${NR.nanosleep}, ts, 0
         sys     ${NR.kill}, edi, ${SIG.SIGSTOP}
         sys     ${NR.wait4}, edi, status, 2, 0
-        mov     eax, [status]
-        showu   "stopped"
+        showu   "stopped", [status]
         sys     ${NR.nanosleep}, ts, 0
         sys     ${NR.kill}, edi, ${SIG.SIGCONT}
         sys     ${NR.wait4}, edi, status, 0, 0
-        mov     eax, [status]
-        showu   "exited"
+        showu   "exited", [status]
         sys     ${NR.exit}, 0
 .child:
         sys     ${NR.clone}, ${THREAD_FLAGS}, stack_top, 0, 0
@@ -1339,17 +1155,13 @@ stack_top:
         kernel.timers.add(1, watch);
       },
     });
-    const f = fields(r);
-    expect(f.get('stopped')).toBe(String((SIG.SIGSTOP << 8) | 0x7f));
-    expect(f.get('exited')).toBe(String(3 << 8));
+    expectFields(r, { stopped: (SIG.SIGSTOP << 8) | 0x7f, exited: 3 << 8 });
     expect(stoppedThreads).toBe(2);
   });
 
   it('SIGCONT sent before the stop is reported cancels it; a stop signal discards a pending SIGCONT', () => {
     const r = run(`
-        sys     ${NR.fork}
-        test    eax, eax
-        jz      .child
+        fork_child .child
         mov     edi, eax
         sys     ${NR.nanosleep}, ts, 0
         sys     ${NR.kill}, edi, ${SIG.SIGSTOP}
@@ -1358,8 +1170,7 @@ stack_top:
         show    "no_stop_report"
         sys     ${NR.kill}, edi, ${SIG.SIGTERM}
         sys     ${NR.wait4}, edi, status, 0, 0
-        mov     eax, [status]
-        showu   "status"
+        showu   "status", [status]
         sys     ${NR.exit}, 0
 .child: sys     ${NR.pause}
         jmp     .child
@@ -1368,9 +1179,7 @@ ts:     dd 0, 20000000
 section .bss
 status: resd 1
 `);
-    const f = fields(r);
-    expect(f.get('no_stop_report')).toBe('0');
-    expect(f.get('status')).toBe(String(SIG.SIGTERM));
+    expectFields(r, { no_stop_report: 0, status: SIG.SIGTERM });
   });
 });
 
@@ -1378,13 +1187,10 @@ describe('SIGCHLD and reaping', () => {
   it('SA_NOCLDWAIT: the handler still runs, but the children reap themselves', () => {
     const r = run(`
         sigact  ${SIG.SIGCHLD}, act
-        sys     ${NR.fork}
-        test    eax, eax
-        jz      .child
+        fork_child .child
         sys     ${NR.wait4}, -1, status, 0, 0
         show    "wait"
-        mov     eax, [hits]
-        show    "hits"
+        show    "hits", [hits]
         sys     ${NR.exit}, 0
 .child: sys     ${NR.exit}, 5
 section .data
@@ -1392,9 +1198,7 @@ act:    dd count_handler, 2, 0, 0, 0     ; SA_NOCLDWAIT
 section .bss
 status: resd 1
 `);
-    const f = fields(r);
-    expect(f.get('wait')).toBe('-10');
-    expect(f.get('hits')).toBe('1');
+    expectFields(r, { wait: -10, hits: 1 });
   });
 
   it('a clone child with another exit signal sends that signal', () => {
@@ -1405,8 +1209,7 @@ status: resd 1
         jz      .child
         sys     ${NR.wait4}, -1, 0, 0x80000000, 0    ; __WCLONE
         show    "wait"
-        mov     eax, [lastsig]
-        show    "sig"
+        show    "sig", [lastsig]
         sys     ${NR.exit}, 0
 .child: sys     ${NR.exit}, 0
 section .data
@@ -1418,9 +1221,7 @@ act:    dd count_handler, 0, 0, 0, 0
   it('wait4 interrupted by a handled signal: -EINTR without SA_RESTART, restarted with it', () => {
     const r = run(`
         sigact  ${SIG.SIGALRM}, act
-        sys     ${NR.fork}
-        test    eax, eax
-        jz      .child
+        fork_child .child
         mov     edi, eax
         sys     ${NR.setitimer}, 0, itv, 0
         sys     ${NR.wait4}, edi, status, 0, 0
@@ -1428,12 +1229,9 @@ act:    dd count_handler, 0, 0, 0, 0
         sigact  ${SIG.SIGALRM}, act_restart
         sys     ${NR.setitimer}, 0, itv, 0
         sys     ${NR.wait4}, edi, status, 0, 0
-        cmp     eax, edi
-        sete    al
-        movzx   eax, al
+        eax_eq  edi
         show    "restarted"
-        mov     eax, [hits]
-        show    "hits"
+        show    "hits", [hits]
         sys     ${NR.exit}, 0
 .child: sys     ${NR.nanosleep}, ts, 0
         sys     ${NR.exit}, 0
@@ -1445,23 +1243,17 @@ ts:          dd 0, 100000000
 section .bss
 status: resd 1
 `);
-    const f = fields(r);
-    expect(f.get('no_restart')).toBe('-4');
-    expect(f.get('restarted')).toBe('1');
-    expect(f.get('hits')).toBe('2');
+    expectFields(r, { no_restart: -4, restarted: 1, hits: 2 });
   });
 
   it('SIGKILL ends the wait of a vfork parent (killable); the child runs on', () => {
     const r = run(`
-        sys     ${NR.fork}
-        test    eax, eax
-        jz      .middle
+        fork_child .middle
         mov     edi, eax
         sys     ${NR.nanosleep}, ts, 0
         sys     ${NR.kill}, edi, ${SIG.SIGKILL}          ; the vfork parent, waiting
         sys     ${NR.wait4}, edi, status, 0, 0
-        mov     eax, [status]
-        showu   "vfork_parent"
+        showu   "vfork_parent", [status]
         sys     ${NR.exit}, 0
 .middle:
         sys     ${NR.vfork}
@@ -1482,6 +1274,33 @@ status: resd 1
   });
 });
 
+/** The frame tests' check of pretcode and retcode: `record(off)` is handler code (ebp =
+ *  esp at the handler's entry) that records whether pretcode points at the retcode at
+ *  ebp + off, the retcode's 8 bytes and (esp + 4) mod 16; `report` prints them; `bss`
+ *  declares where they go. */
+const RETCODE = {
+  record: (off: number) => `
+        lea     eax, [ebp + ${off}]
+        eax_eq  [ebp]
+        mov     [f_pretcode_ok], eax
+        mov     eax, [ebp + ${off}]
+        mov     [f_retcode], eax
+        mov     eax, [ebp + ${off + 4}]
+        mov     [f_retcode + 4], eax
+        lea     eax, [ebp + 4]
+        and     eax, 15
+        mov     [f_align], eax`,
+  report: `
+        show    "pretcode_is_retcode", [f_pretcode_ok]
+        showu   "retcode0", [f_retcode]
+        showu   "retcode1", [f_retcode + 4]
+        show    "esp_plus_4_mod_16", [f_align]`,
+  bss: `
+f_pretcode_ok: resd 1
+f_retcode:     resd 2
+f_align:       resd 1`,
+};
+
 describe('the frames (Linux i386 layout)', () => {
   it('rt_sigframe: pretcode = &retcode (no SA_RESTORER), the retcode bytes, pinfo/puc, uc_flags/link/stack, fpstate 0, alignment, DF clear', () => {
     const r = run(`
@@ -1490,34 +1309,17 @@ describe('the frames (Linux i386 layout)', () => {
         mov     ebx, ${SIG.SIGUSR1}
         call    raise_
         cld
-        mov     eax, [f_pretcode_ok]
-        show    "pretcode_is_retcode"
-        mov     eax, [f_retcode]
-        showu   "retcode0"
-        mov     eax, [f_retcode + 4]
-        showu   "retcode1"
-        mov     eax, [f_align]
-        show    "esp_plus_4_mod_16"
-        mov     eax, [f_df]
-        show    "df_in_handler"
-        mov     eax, [f_pinfo]
-        show    "pinfo_off"
-        mov     eax, [f_puc]
-        show    "puc_off"
-        mov     eax, [f_ucflags]
-        show    "uc_flags"
-        mov     eax, [f_uclink]
-        show    "uc_link"
-        mov     eax, [f_ssflags]
-        show    "uc_stack_flags"
-        mov     eax, [f_fpstate]
-        show    "fpstate"
-        mov     eax, [f_regs]
-        show    "eax_sig"
-        mov     eax, [f_regs + 4]
-        show    "edx_is_info"
-        mov     eax, [f_regs + 8]
-        show    "ecx_is_uc"
+${RETCODE.report}
+        show    "df_in_handler", [f_df]
+        show    "pinfo_off", [f_pinfo]
+        show    "puc_off", [f_puc]
+        show    "uc_flags", [f_ucflags]
+        show    "uc_link", [f_uclink]
+        show    "uc_stack_flags", [f_ssflags]
+        show    "fpstate", [f_fpstate]
+        show    "eax_sig", [f_regs]
+        show    "edx_is_info", [f_regs + 4]
+        show    "ecx_is_uc", [f_regs + 8]
         sys     ${NR.exit}, 0
 handler:
         mov     ebp, esp
@@ -1529,27 +1331,12 @@ handler:
         mov     eax, [ebp + 4]
         mov     [f_regs], eax
         lea     eax, [ebp + 16]
-        cmp     eax, [ebp + 8]
-        sete    al
-        movzx   eax, al
+        eax_eq  [ebp + 8]
         mov     [f_regs + 4], eax
         lea     eax, [ebp + 144]
-        cmp     eax, [ebp + 12]
-        sete    al
-        movzx   eax, al
+        eax_eq  [ebp + 12]
         mov     [f_regs + 8], eax
-        lea     eax, [ebp + 260]
-        cmp     eax, [ebp]
-        sete    al
-        movzx   eax, al
-        mov     [f_pretcode_ok], eax
-        mov     eax, [ebp + 260]
-        mov     [f_retcode], eax
-        mov     eax, [ebp + 264]
-        mov     [f_retcode + 4], eax
-        lea     eax, [ebp + 4]
-        and     eax, 15
-        mov     [f_align], eax
+${RETCODE.record(260)}
         mov     eax, [ebp + 8]
         sub     eax, ebp
         mov     [f_pinfo], eax
@@ -1568,9 +1355,7 @@ handler:
 section .data
 act:    dd handler, 4, 0, 0, 0              ; SA_SIGINFO, no SA_RESTORER
 section .bss
-f_pretcode_ok: resd 1
-f_retcode:  resd 2
-f_align:    resd 1
+${RETCODE.bss}
 f_df:       resd 1
 f_pinfo:    resd 1
 f_puc:      resd 1
@@ -1580,22 +1365,13 @@ f_ssflags:  resd 1
 f_fpstate:  resd 1
 f_regs:     resd 3
 `);
-    const f = fields(r);
-    expect(f.get('pretcode_is_retcode')).toBe('1');
-    // b8 ad 00 00 00 cd 80 00: movl $173, %eax; int $0x80
-    expect(f.get('retcode0')).toBe(String(0x0000adb8));
-    expect(f.get('retcode1')).toBe(String(0x0080cd00));
-    expect(f.get('esp_plus_4_mod_16')).toBe('0');
-    expect(f.get('df_in_handler')).toBe('0');
-    expect(f.get('pinfo_off')).toBe('16');
-    expect(f.get('puc_off')).toBe('144');
-    expect(f.get('uc_flags')).toBe('0');
-    expect(f.get('uc_link')).toBe('0');
-    expect(f.get('uc_stack_flags')).toBe('2'); // SS_DISABLE
-    expect(f.get('fpstate')).toBe('0');
-    expect(f.get('eax_sig')).toBe(String(SIG.SIGUSR1));
-    expect(f.get('edx_is_info')).toBe('1');
-    expect(f.get('ecx_is_uc')).toBe('1');
+    expectFields(r, {
+      pretcode_is_retcode: 1,
+      // b8 ad 00 00 00 cd 80 00: movl $173, %eax; int $0x80
+      retcode0: 0x0000adb8, retcode1: 0x0080cd00, esp_plus_4_mod_16: 0, df_in_handler: 0, pinfo_off: 16, puc_off: 144,
+      uc_flags: 0, uc_link: 0, uc_stack_flags: 2, // SS_DISABLE
+      fpstate: 0, eax_sig: SIG.SIGUSR1, edx_is_info: 1, ecx_is_uc: 1,
+    });
   });
 
   it('sigframe: pretcode = &retcode (popl %eax; movl $119, %eax; int $0x80), or sa_restorer with SA_RESTORER', () => {
@@ -1603,34 +1379,15 @@ f_regs:     resd 3
         sigact  ${SIG.SIGUSR1}, act
         mov     ebx, ${SIG.SIGUSR1}
         call    raise_
-        mov     eax, [f_pretcode_ok]
-        show    "pretcode_is_retcode"
-        mov     eax, [f_retcode]
-        showu   "retcode0"
-        mov     eax, [f_retcode + 4]
-        showu   "retcode1"
-        mov     eax, [f_align]
-        show    "esp_plus_4_mod_16"
+${RETCODE.report}
         sigact  ${SIG.SIGUSR1}, act_restorer
         mov     ebx, ${SIG.SIGUSR1}
         call    raise_
-        mov     eax, [restorer_ran]
-        show    "restorer_ran"
+        show    "restorer_ran", [restorer_ran]
         sys     ${NR.exit}, 0
 handler:
         mov     ebp, esp
-        lea     eax, [ebp + 724]
-        cmp     eax, [ebp]
-        sete    al
-        movzx   eax, al
-        mov     [f_pretcode_ok], eax
-        mov     eax, [ebp + 724]
-        mov     [f_retcode], eax
-        mov     eax, [ebp + 728]
-        mov     [f_retcode + 4], eax
-        lea     eax, [ebp + 4]
-        and     eax, 15
-        mov     [f_align], eax
+${RETCODE.record(724)}
         ret
 my_restorer:
         mov     dword [restorer_ran], 1
@@ -1641,17 +1398,14 @@ section .data
 act:          dd handler, 0, 0, 0, 0
 act_restorer: dd count_handler, 0x04000000, my_restorer, 0, 0
 section .bss
-f_pretcode_ok: resd 1
-f_retcode:     resd 2
-f_align:       resd 1
+${RETCODE.bss}
 restorer_ran:  resd 1
 `);
-    const f = fields(r);
-    expect(f.get('pretcode_is_retcode')).toBe('1');
-    expect(f.get('retcode0')).toBe(String(0x0077b858)); // 58 b8 77 00
-    expect(f.get('retcode1')).toBe(String(0x80cd0000)); // 00 00 cd 80
-    expect(f.get('esp_plus_4_mod_16')).toBe('0');
-    expect(f.get('restorer_ran')).toBe('1');
+    expectFields(r, {
+      pretcode_is_retcode: 1, retcode0: 0x0077b858, // 58 b8 77 00
+      retcode1: 0x80cd0000, // 00 00 cd 80
+      esp_plus_4_mod_16: 0, restorer_ran: 1,
+    });
   });
 
   it('trapno, err and cr2 in the sigcontext of faults: #PF (write, read, protection), #DE, #UD, #BP, #GP', () => {
@@ -1677,17 +1431,12 @@ restorer_ran:  resd 1
         sys     ${NR.exit}, 0
 handler:
         mov     esi, [esp + 12]
-        mov     eax, [esi + 20 + 48]
-        show    "trapno"
-        mov     eax, [esi + 20 + 52]
-        show    "err"
-        mov     eax, [esi + 20 + 84]
-        showu   "cr2"
+        show    "trapno", [esi + 20 + 48]
+        show    "err", [esi + 20 + 52]
+        showu   "cr2", [esi + 20 + 84]
         mov     edx, [esp + 8]
-        mov     eax, [edx + 12]
-        showu   "si_addr"
-        mov     eax, [edx + 8]
-        show    "si_code"
+        showu   "si_addr", [edx + 12]
+        show    "si_code", [edx + 8]
         sys     ${NR.exit}, 0
 section .data
 act:    dd handler, 4, 0, 0, 0
@@ -1725,9 +1474,7 @@ act:    dd handler, 4, 0, 0, 0
         show    "cf"
         xor     eax, eax
         mov     ax, cs
-        cmp     eax, 0x73
-        sete    al
-        movzx   eax, al
+        eax_eq  0x73
         show    "user_cs"
         sigact  ${SIG.SIGUSR2}, act_bad
         mov     ebx, ${SIG.SIGUSR2}
@@ -1749,11 +1496,7 @@ section .data
 act:     dd handler, 4, 0, 0, 0
 act_bad: dd handler_bad, 4, 0, 0, 0
 `);
-    const f = fields(r);
-    expect(f.get('iopl')).toBe('0');
-    expect(f.get('if')).toBe('1');
-    expect(f.get('cf')).toBe('1');
-    expect(f.get('user_cs')).toBe('1');
+    expectFields(r, { iopl: 0, if: 1, cf: 1, user_cs: 1 });
     expect(r.stdout).not.toContain('not reached');
     expect(r.status).toBe(SIG.SIGSEGV | CORE);
     expect(r.log.join('\n')).toMatch(/bad frame in rt_sigreturn/);
@@ -1794,10 +1537,8 @@ act:    dd count_handler, 0, 0, 0, 0
         mov     esi, 0x5a5a5a5a
         mov     ebx, ${SIG.SIGUSR1}
         call    raise_
-        mov     eax, esi
-        showu   "esi"
-        mov     eax, [order]
-        showu   "order"
+        showu   "esi", esi
+        showu   "order", [order]
         sys     ${NR.exit}, 0
 h1:     mov     esi, 1
         mov     ebx, ${SIG.SIGUSR2}
@@ -1818,9 +1559,7 @@ act2:   dd h2, 0, 0, 0, 0
 section .bss
 order:  resd 1
 `);
-    const f = fields(r);
-    expect(f.get('order')).toBe('21');
-    expect(f.get('esi')).toBe(String(0x5a5a5a5a));
+    expectFields(r, { order: 21, esi: 0x5a5a5a5a });
   });
 });
 
@@ -1850,8 +1589,7 @@ segv:   dd 1 << 10, 0
         mov     ebx, ${SIG.SIGSEGV}
         call    raise_
         sys     ${NR.rt_sigpending}, pend, 8
-        mov     eax, [pend]
-        showu   "pending"
+        showu   "pending", [pend]
         sys     ${NR.signal}, ${SIG.SIGSEGV}, 1
         sys     ${NR.exit}, 0
 section .data
@@ -1872,8 +1610,7 @@ handler:
         inc     dword [hits]
         cmp     dword [hits], 3
         jb      .ret
-        mov     eax, [hits]
-        show    "faults"
+        show    "faults", [hits]
         sys     ${NR.exit}, 0
 .ret:   ret
 section .data
@@ -1909,12 +1646,9 @@ rem:    resd 2
 describe('more sources of signals', () => {
   it('SIGPIPE: a write to a pipe without readers kills by default; ignored, the write fails with EPIPE', () => {
     const r = run(`
-        sys     ${NR.fork}
-        test    eax, eax
-        jz      .child
+        fork_child .child
         sys     ${NR.wait4}, -1, status, 0, 0
-        mov     eax, [status]
-        showu   "status"
+        showu   "status", [status]
         sys     ${NR.signal}, ${SIG.SIGPIPE}, 1
         sys     ${NR.pipe}, fds
         sys     ${NR.close}, [fds]
@@ -1929,31 +1663,19 @@ section .bss
 fds:    resd 2
 status: resd 1
 `);
-    const f = fields(r);
-    expect(f.get('status')).toBe(String(SIG.SIGPIPE));
-    expect(f.get('write')).toBe('-32');
+    expectFields(r, { status: SIG.SIGPIPE, write: -32 });
   });
 
   it('SIGCHLD of a child killed by a core signal: CLD_DUMPED, si_status the signal', () => {
     const r = run(`
         sigact  ${SIG.SIGCHLD}, act
-        sys     ${NR.fork}
-        test    eax, eax
-        jz      .child
+        fork_child .child
         sys     ${NR.wait4}, -1, status, 0, 0
-        mov     eax, [code]
-        show    "si_code"
-        mov     eax, [st]
-        show    "si_status"
+        show    "si_code", [code]
+        show    "si_status", [st]
         sys     ${NR.exit}, 0
 .child: mov     eax, [0]
-handler:
-        mov     edx, [esp + 8]
-        mov     eax, [edx + 8]
-        mov     [code], eax
-        mov     eax, [edx + 20]
-        mov     [st], eax
-        ret
+${siginfoHandler({ code: SI_CODE, st: SI_STATUS })}
 section .data
 act:    dd handler, 4, 0, 0, 0
 section .bss
@@ -1961,9 +1683,7 @@ status: resd 1
 code:   resd 1
 st:     resd 1
 `);
-    const f = fields(r);
-    expect(f.get('si_code')).toBe('3');
-    expect(f.get('si_status')).toBe(String(SIG.SIGSEGV));
+    expectFields(r, { si_code: 3, si_status: SIG.SIGSEGV });
   });
 
   it('rt_sigqueueinfo: the caller-chosen si_code and si_value to itself; -EPERM posing as the kernel to another process', () => {
@@ -1973,20 +1693,12 @@ st:     resd 1
         mov     edi, eax
         sys     ${NR.rt_sigqueueinfo}, edi, ${SIG.SIGUSR1}, info
         show    "self"
-        mov     eax, [got_code]
-        show    "si_code"
-        mov     eax, [got_value]
-        show    "si_value"
+        show    "si_code", [got_code]
+        show    "si_value", [got_value]
         sys     ${NR.rt_sigqueueinfo}, 1, ${SIG.SIGUSR1}, info_kernel
         show    "to_init"
         sys     ${NR.exit}, 0
-handler:
-        mov     edx, [esp + 8]
-        mov     eax, [edx + 8]
-        mov     [got_code], eax
-        mov     eax, [edx + 20]
-        mov     [got_value], eax
-        ret
+${siginfoHandler({ got_code: SI_CODE, got_value: SI_VALUE })}
 section .data
 act:         dd handler, 4, 0, 0, 0
 info:        dd ${SIG.SIGUSR1}, 0, -1, 0, 0, 4242
@@ -1997,11 +1709,10 @@ section .bss
 got_code:  resd 1
 got_value: resd 1
 `);
-    const f = fields(r);
-    expect(f.get('self')).toBe('0');
-    expect(f.get('si_code')).toBe('-1'); // SI_QUEUE
-    expect(f.get('si_value')).toBe('4242');
-    expect(f.get('to_init')).toBe('-1');
+    expectFields(r, {
+      self: 0, si_code: -1, // SI_QUEUE
+      si_value: 4242, to_init: -1,
+    });
   });
 
   it('restart_syscall without anything to restart: -EINTR', () => {
@@ -2016,9 +1727,7 @@ got_value: resd 1
 
   it('a process signal reaches a live thread when the group leader has exited (a zombie)', () => {
     const r = run(`
-        sys     ${NR.fork}
-        test    eax, eax
-        jnz     .parent
+        fork_parent .parent
         sigact  ${SIG.SIGUSR1}, act
         sys     ${NR.clone}, ${THREAD_FLAGS}, stack_top, 0, 0
         test    eax, eax
@@ -2045,18 +1754,14 @@ status: resd 1
 stack:  resb 4096
 stack_top:
 `);
-    const f = fields(r);
-    expect(f.get('kill')).toBe('0');
-    expect(f.get('exit')).toBe(String(SIG.SIGUSR1));
+    expectFields(r, { kill: 0, exit: SIG.SIGUSR1 });
   });
 });
 
 describe('delivery', () => {
   it('to a process that is computing (preempted, never in a syscall): on its next return to user mode', () => {
     const r = run(`
-        sys     ${NR.fork}
-        test    eax, eax
-        jz      .child
+        fork_child .child
         mov     edi, eax
         sys     ${NR.nanosleep}, ts, 0
         sys     ${NR.kill}, edi, ${SIG.SIGUSR1}

@@ -12,16 +12,37 @@ import { send_signal } from '../src/guest/signal.js';
 import { wake_up_process } from '../src/guest/sched.js';
 import { NR, SIG } from '../src/guest/abi.js';
 import { program, runKernel, type KernelRun } from './helpers/kernel-machine.js';
+import { expectFields, outputFields } from './helpers/fields.js';
 
-/** Lines `key value...` of a program's output, as a map key → rest of the line. */
+/** Lines `key value...` of a program's output, as a map key → rest of the line; the
+ *  program must have ended normally. */
 function fields(r: KernelRun): Map<string, string> {
   expect(r.outcome.end, `${r.outcome.message}\n${r.log.join('\n')}\nstdout:\n${r.stdout}`).toBe('exit');
-  const m = new Map<string, string>();
-  for (const line of r.stdout.split('\n')) {
-    const sp = line.indexOf(' ');
-    if (sp > 0) m.set(line.slice(0, sp), line.slice(sp + 1));
-  }
-  return m;
+  return outputFields(r);
+}
+
+/** A test program with three more macros, each printing a line "key value": `show
+ *  "key"` eax (signed), `showu "key"` eax (unsigned), `showts "key", addr` the timespec
+ *  at addr (sec.nnnnnnnnn). */
+function timeProgram(body: string): string {
+  return program(`
+%macro show 1
+        puts    %1, " "
+        call    print_i32
+        call    print_nl
+%endmacro
+%macro showu 1
+        puts    %1, " "
+        call    print_u32
+        call    print_nl
+%endmacro
+%macro showts 2
+        puts    %1, " "
+        mov     ebx, %2
+        call    print_ts
+        call    print_nl
+%endmacro
+${body}`);
 }
 
 /** "sec.nnnnnnnnn" → ns. */
@@ -82,28 +103,17 @@ describe('tick arithmetic (LATCH, timespec_to_jiffies, jiffies_to_timespec)', ()
 // --------------------------------------------------------------------------------------
 // Reading the clocks.
 
-const CLOCKS = program(`
+const CLOCKS = timeProgram(`
         sys     ${NR.clock_gettime}, 1, ts1
-        puts    "ret "
-        call    print_i32
-        call    print_nl
-        puts    "mono1 "
-        mov     ebx, ts1
-        call    print_ts
-        call    print_nl
+        show    "ret"
+        showts  "mono1", ts1
         mov     ecx, 20000              ; burn some cycles
 .spin:  dec     ecx
         jnz     .spin
         sys     ${NR.clock_gettime}, 1, ts2
-        puts    "mono2 "
-        mov     ebx, ts2
-        call    print_ts
-        call    print_nl
+        showts  "mono2", ts2
         sys     ${NR.clock_gettime}, 0, ts1
-        puts    "real "
-        mov     ebx, ts1
-        call    print_ts
-        call    print_nl
+        showts  "real", ts1
         sys     ${NR.gettimeofday}, tv, 0
         puts    "tod "
         mov     eax, [tv]
@@ -145,56 +155,30 @@ const CLOCKS = program(`
         call    print_nl
         ; clock_getres
         sys     ${NR.clock_getres}, 1, ts1
-        puts    "res1 "
-        mov     ebx, ts1
-        call    print_ts
-        call    print_nl
+        showts  "res1", ts1
         sys     ${NR.clock_getres}, 6, ts1
-        puts    "res6 "
-        mov     ebx, ts1
-        call    print_ts
-        call    print_nl
+        showts  "res6", ts1
         sys     ${NR.clock_getres}, 1, 0
-        puts    "resnull "
-        call    print_i32
-        call    print_nl
+        show    "resnull"
         ; errors
         sys     ${NR.clock_gettime}, 99, ts1
-        puts    "e_badclock "
-        call    print_i32
-        call    print_nl
+        show    "e_badclock"
         sys     ${NR.clock_gettime}, -5, ts1
-        puts    "e_negclock "
-        call    print_i32
-        call    print_nl
+        show    "e_negclock"
         sys     ${NR.clock_gettime}, 1, 0
-        puts    "e_null "
-        call    print_i32
-        call    print_nl
+        show    "e_null"
         sys     ${NR.clock_gettime}, 1, 0xbffffffc
-        puts    "e_straddle "
-        call    print_i32
-        call    print_nl
+        show    "e_straddle"
         sys     ${NR.clock_gettime64}, 1, 0xc0000000
-        puts    "e_kernel "
-        call    print_i32
-        call    print_nl
+        show    "e_kernel"
         sys     ${NR.clock_getres}, 42, ts1
-        puts    "e_res "
-        call    print_i32
-        call    print_nl
+        show    "e_res"
         sys     ${NR.gettimeofday}, 1, 0
-        puts    "e_tod "
-        call    print_i32
-        call    print_nl
+        show    "e_tod"
         sys     ${NR.gettimeofday}, 0, 0
-        puts    "tod_null "
-        call    print_i32
-        call    print_nl
+        show    "tod_null"
         sys     ${NR.time}, 0xc0000000
-        puts    "e_time "
-        call    print_i32
-        call    print_nl
+        show    "e_time"
         sys     ${NR.exit}, 0
 
 section .bss
@@ -243,18 +227,12 @@ describe('clock_gettime, clock_getres, gettimeofday, time', () => {
     expect(s1).toBe(0);
     expect(n1).toBe(0);
     expect(BigInt(n0)).toBeGreaterThan(c(7));
-    expect(f.get('res1')).toBe('0.000000010'); // one cycle at 100 MHz
-    expect(f.get('res6')).toBe('0.010000151'); // one tick at HZ=100
-    expect(f.get('resnull')).toBe('0');
-    expect(f.get('e_badclock')).toBe('-22');
-    expect(f.get('e_negclock')).toBe('-22');
-    expect(f.get('e_null')).toBe('-14');
-    expect(f.get('e_straddle')).toBe('-14');
-    expect(f.get('e_kernel')).toBe('-14');
-    expect(f.get('e_res')).toBe('-22');
-    expect(f.get('e_tod')).toBe('-14');
-    expect(f.get('tod_null')).toBe('0');
-    expect(f.get('e_time')).toBe('-14');
+    expectFields(f, {
+      res1: '0.000000010', // one cycle at 100 MHz
+      res6: '0.010000151', // one tick at HZ=100
+      resnull: 0, e_badclock: -22, e_negclock: -22, e_null: -14, e_straddle: -14, e_kernel: -14, e_res: -22, e_tod: -14,
+      tod_null: 0, e_time: -14,
+    });
   });
 
   it('is deterministic: two runs print the same times', () => {
@@ -284,25 +262,14 @@ function f0(s: string | undefined): string {
 // --------------------------------------------------------------------------------------
 // Sleeping.
 
-const SLEEP50 = program(`
+const SLEEP50 = timeProgram(`
         sys     ${NR.clock_gettime}, 1, t0
         sys     ${NR.nanosleep}, req, rem
-        puts    "ret "
-        call    print_i32
-        call    print_nl
+        show    "ret"
         sys     ${NR.clock_gettime}, 1, t1
-        puts    "t0 "
-        mov     ebx, t0
-        call    print_ts
-        call    print_nl
-        puts    "t1 "
-        mov     ebx, t1
-        call    print_ts
-        call    print_nl
-        puts    "rem "
-        mov     ebx, rem
-        call    print_ts
-        call    print_nl
+        showts  "t0", t0
+        showts  "t1", t1
+        showts  "rem", rem
         sys     ${NR.exit}, 0
 section .data
 req:    dd 0, 50000000
@@ -316,8 +283,9 @@ describe('nanosleep: schedule_timeout as the seeds show it', () => {
   it('sleeps timespec_to_jiffies + 1 ticks: 50 ms at HZ=100 is 6 ticks, and costs no instructions', () => {
     const r = runKernel(SLEEP50);
     const f = fields(r);
-    expect(f.get('ret')).toBe('0');
-    expect(f.get('rem')).toBe('7.000000007'); // not written when the sleep completes
+    expectFields(f, {
+      ret: 0, rem: '7.000000007', // not written when the sleep completes
+    });
     const t0 = ns(f.get('t0'));
     const t1 = ns(f.get('t1'));
     // The call came during tick 0 (boot takes less than a tick): the timer expires at
@@ -346,20 +314,13 @@ describe('nanosleep: schedule_timeout as the seeds show it', () => {
   it('returns -EINTR and the time left in rmtp when a signal wakes it early', () => {
     // A SIGUSR1 handler that returns: the interrupted sleep gives -EINTR (signal.ts turns
     // nanosleep's -ERESTART_RESTARTBLOCK into -EINTR when a handler runs).
-    const prog = program(`
+    const prog = timeProgram(`
         sys     ${NR.rt_sigaction}, ${SIG.SIGUSR1}, act, 0, 8
         sys     ${NR.nanosleep}, req, rem
-        puts    "ret "
-        call    print_i32
-        call    print_nl
-        puts    "rem "
-        mov     ebx, rem
-        call    print_ts
-        call    print_nl
+        show    "ret"
+        showts  "rem", rem
         sys     ${NR.nanosleep}, req, 0xc0000000
-        puts    "badrem "
-        call    print_i32
-        call    print_nl
+        show    "badrem"
         sys     ${NR.exit}, 0
 handler:
         ret
@@ -379,10 +340,11 @@ act:    dd handler, 0, 0, 0, 0
       },
     });
     const f = fields(r);
-    expect(f.get('ret')).toBe('-4');
-    // 1 s = ceil(99.998) = 100 ticks, + 1: expires at jiffy 101; woken at 3 → 98 left.
-    expect(f.get('rem')).toBe('0.980014783');
-    expect(f.get('badrem')).toBe('-14');
+    expectFields(f, {
+      ret: -4,
+      // 1 s = ceil(99.998) = 100 ticks, + 1: expires at jiffy 101; woken at 3 → 98 left.
+      rem: '0.980014783', badrem: -14,
+    });
     expect(r.outcome.kernel.jiffies).toBe(10);
   });
 
@@ -417,10 +379,10 @@ act:    dd handler, 0, 0, 0, 0
       ['cn64_negsec', `sys ${NR.clock_nanosleep_time64}, 1, 0, ts64_neg, 0`],
       ['cn64_abs_past', `sys ${NR.clock_nanosleep_time64}, 0, 1, ts64_past, 0`],
     ];
-    const body = cases.map(([name, call]) => `        ${call}\n        puts "${name} "\n        call print_i32\n        call print_nl`).join('\n');
+    const body = cases.map(([name, call]) => `        ${call}\n        show "${name}"`).join('\n');
     const f = fields(
       runKernel(
-        program(`${body}
+        timeProgram(`${body}
         sys ${NR.exit}, 0
 section .data
 ts_big:   dd 0, 1000000000
@@ -442,7 +404,7 @@ ts64_past: dd 1000, 0, 0, 0
   });
 
   it('clock_nanosleep TIMER_ABSTIME wakes at or after the target; the time64 form takes s64 seconds', () => {
-    const prog = program(`
+    const prog = timeProgram(`
         sys     ${NR.clock_gettime}, 1, target
         mov     eax, [target + 4]
         add     eax, 30000000               ; + 30 ms
@@ -452,31 +414,15 @@ ts64_past: dd 1000, 0, 0, 0
         inc     dword [target]
 .ok:    mov     [target + 4], eax
         sys     ${NR.clock_nanosleep}, 1, 1, target, rem
-        puts    "abs "
-        call    print_i32
-        call    print_nl
+        show    "abs"
         sys     ${NR.clock_gettime}, 1, now
-        puts    "target "
-        mov     ebx, target
-        call    print_ts
-        call    print_nl
-        puts    "now "
-        mov     ebx, now
-        call    print_ts
-        call    print_nl
+        showts  "target", target
+        showts  "now", now
         sys     ${NR.clock_nanosleep_time64}, 0, 0, rel64, 0
-        puts    "rel64 "
-        call    print_i32
-        call    print_nl
+        show    "rel64"
         sys     ${NR.clock_gettime}, 1, now
-        puts    "now2 "
-        mov     ebx, now
-        call    print_ts
-        call    print_nl
-        puts    "rem "
-        mov     ebx, rem
-        call    print_ts
-        call    print_nl
+        showts  "now2", now
+        showts  "rem", rem
         sys     ${NR.exit}, 0
 section .data
 rel64:  dd 0, 0, 20000000, 0xdeadbeef       ; high half of tv_nsec is ignored on i386
@@ -497,23 +443,18 @@ now:    resd 2
   });
 
   it('clock_nanosleep TIMER_ABSTIME on CLOCK_REALTIME uses the wall clock', () => {
-    const prog = program(`
+    const prog = timeProgram(`
         sys     ${NR.clock_nanosleep}, 0, 1, target, 0
-        puts    "abs "
-        call    print_i32
-        call    print_nl
+        show    "abs"
         sys     ${NR.time}, 0
-        puts    "time "
-        call    print_u32
-        call    print_nl
+        showu   "time"
         sys     ${NR.exit}, 0
 section .data
 target: dd ${DEFAULT_EPOCH + 2}, 500000000
 `);
     const r = runKernel(prog);
     const f = fields(r);
-    expect(f.get('abs')).toBe('0');
-    expect(f.get('time')).toBe(`${DEFAULT_EPOCH + 2}`);
+    expectFields(f, { abs: 0, time: `${DEFAULT_EPOCH + 2}` });
     // 2.5 s = 249.99 → 250 ticks + 1, from tick 0.
     expect(r.outcome.kernel.jiffies).toBe(251);
   });
@@ -522,7 +463,7 @@ target: dd ${DEFAULT_EPOCH + 2}, 500000000
 describe('nanosleep between processes', () => {
   /** Three children sleeping 30, 10 and 20 ms (and a fourth 10 ms, after the second);
    *  each prints its number and wake-up time when it wakes; the parent reaps them. */
-  const ORDER = program(`
+  const ORDER = timeProgram(`
         mov     edi, 1
         mov     esi, sleeps
 .fork:  sys     ${NR.fork}
@@ -576,36 +517,21 @@ describe('setting the wall clock: settimeofday, clock_settime', () => {
   it('moves CLOCK_REALTIME only; CLOCK_MONOTONIC goes on', () => {
     const f = fields(
       runKernel(
-        program(`
+        timeProgram(`
         sys     ${NR.settimeofday}, tv, 0
-        puts    "stod "
-        call    print_i32
-        call    print_nl
+        show    "stod"
         sys     ${NR.time}, 0
-        puts    "time1 "
-        call    print_u32
-        call    print_nl
+        showu   "time1"
         sys     ${NR.clock_settime}, 0, ts
-        puts    "cst "
-        call    print_i32
-        call    print_nl
+        show    "cst"
         sys     ${NR.clock_gettime}, 0, out
-        puts    "real "
-        mov     ebx, out
-        call    print_ts
-        call    print_nl
+        showts  "real", out
         sys     ${NR.clock_settime}, 1, ts
-        puts    "e_mono "
-        call    print_i32
-        call    print_nl
+        show    "e_mono"
         sys     ${NR.settimeofday}, badtv, 0
-        puts    "e_usec "
-        call    print_i32
-        call    print_nl
+        show    "e_usec"
         sys     ${NR.clock_settime64}, 0, 0
-        puts    "e_null "
-        call    print_i32
-        call    print_nl
+        show    "e_null"
         sys     ${NR.exit}, 0
 section .data
 tv:     dd 1000, 500000
@@ -616,28 +542,22 @@ out:    resd 2
 `),
       ),
     );
-    expect(f.get('stod')).toBe('0');
-    expect(f.get('time1')).toBe('1000');
-    expect(f.get('cst')).toBe('0');
+    expectFields(f, { stod: 0, time1: 1000, cst: 0 });
     const real = ns(f.get('real'));
     expect(real).toBeGreaterThan(2_000_250_000_000n);
     expect(real).toBeLessThan(2_000_260_000_000n);
-    expect(f.get('e_mono')).toBe('-22');
-    expect(f.get('e_usec')).toBe('-22');
-    expect(f.get('e_null')).toBe('-14');
+    expectFields(f, { e_mono: -22, e_usec: -22, e_null: -14 });
   });
 });
 
 describe('CPU time: times, getrusage', () => {
   it('times() and getrusage(RUSAGE_SELF) report the cycles the process ran', () => {
-    const prog = program(`
+    const prog = timeProgram(`
         mov     ecx, 3000000                 ; about 60 ms of guest CPU time
 .spin:  dec     ecx
         jnz     .spin
         sys     ${NR.times}, tms
-        puts    "ticks "
-        call    print_u32
-        call    print_nl
+        showu   "ticks"
         puts    "tms "
         mov     eax, [tms]
         call    print_u32
@@ -659,17 +579,11 @@ describe('CPU time: times, getrusage', () => {
         call    print_u32
         call    print_nl
         sys     ${NR.getrusage}, 7, ru
-        puts    "e_who "
-        call    print_i32
-        call    print_nl
+        show    "e_who"
         sys     ${NR.getrusage}, 0, 0
-        puts    "e_null "
-        call    print_i32
-        call    print_nl
+        show    "e_null"
         sys     ${NR.times}, 0
-        puts    "ticks_null "
-        call    print_u32
-        call    print_nl
+        showu   "ticks_null"
         sys     ${NR.exit}, 0
 section .bss
 tms:    resd 4
@@ -689,8 +603,7 @@ ru:     resd 18
     expect(sec).toBe(0);
     expect(usec).toBeGreaterThan(50_000);
     expect(usec).toBeLessThan(ticks * 10_001 + 10_001);
-    expect(f.get('e_who')).toBe('-22');
-    expect(f.get('e_null')).toBe('-14');
+    expectFields(f, { e_who: -22, e_null: -14 });
     expect(Number(f.get('ticks_null'))).toBeGreaterThanOrEqual(ticks);
   });
 });

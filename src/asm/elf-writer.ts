@@ -10,6 +10,11 @@
 import type { AsmSymbol, LineEntry, SectionOut } from './assembler.js';
 import { dwarfSections } from './dwarf-line.js';
 import { BASE_ADDRESS, fileOffsetFor, type Layout } from './layout.js';
+import {
+  EHDR_SIZE, ELFCLASS32, ELFDATA2LSB, EM_386, ET_EXEC, EV_CURRENT, PF_R, PF_W, PF_X, PHDR_SIZE, PT_LOAD, SHDR_SIZE,
+  SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHN_ABS, SHT_NOBITS, SHT_PROGBITS, SHT_STRTAB, SHT_SYMTAB, STB_GLOBAL, STB_LOCAL,
+  STT_FILE, STT_NOTYPE, SYM_SIZE, type ElfSection,
+} from '../elf32.js';
 
 export interface ElfInput {
   sections: SectionOut[];
@@ -19,19 +24,6 @@ export interface ElfInput {
   lines: LineEntry[];
   sourceName: string;
 }
-
-const SHT_PROGBITS = 1;
-const SHT_SYMTAB = 2;
-const SHT_STRTAB = 3;
-const SHT_NOBITS = 8;
-const SHF_WRITE = 1;
-const SHF_ALLOC = 2;
-const SHF_EXECINSTR = 4;
-const PT_LOAD = 1;
-const PF_X = 1;
-const PF_W = 2;
-const PF_R = 4;
-const SHN_ABS = 0xfff1;
 
 class Buf {
   bytes: number[] = [];
@@ -45,9 +37,12 @@ class Buf {
     this.u8(v);
     this.u8(v >>> 8);
   }
-  u32(v: number): void {
-    this.u16(v & 0xffff);
-    this.u16(v >>> 16);
+  /** Little-endian words, one after the other. */
+  u32(...vs: number[]): void {
+    for (const v of vs) {
+      this.u16(v & 0xffff);
+      this.u16(v >>> 16);
+    }
   }
   pad(to: number): void {
     while (this.bytes.length < to) this.bytes.push(0);
@@ -72,19 +67,6 @@ class StrTab {
   }
 }
 
-interface Shdr {
-  name: string;
-  type: number;
-  flags: number;
-  addr: number;
-  offset: number;
-  size: number;
-  link: number;
-  info: number;
-  align: number;
-  entsize: number;
-}
-
 export function writeElf(inp: ElfInput): Uint8Array {
   const present = inp.sections.filter((s) => s.size > 0);
   const text = present.find((s) => s.name === '.text');
@@ -94,7 +76,7 @@ export function writeElf(inp: ElfInput): Uint8Array {
 
   const phdrs: Array<{ offset: number; vaddr: number; filesz: number; memsz: number; flags: number }> = [];
   const nph = 1 + (text ? 1 : 0) + (rodata ? 1 : 0) + (data || bss ? 1 : 0);
-  const hdrEnd = 52 + 32 * nph;
+  const hdrEnd = EHDR_SIZE + PHDR_SIZE * nph;
 
   // File offsets of the allocated sections.
   const offsets = new Map<string, number>();
@@ -129,7 +111,7 @@ export function writeElf(inp: ElfInput): Uint8Array {
   }
 
   // ---- section headers list
-  const shdrs: Shdr[] = [{ name: '', type: 0, flags: 0, addr: 0, offset: 0, size: 0, link: 0, info: 0, align: 0, entsize: 0 }];
+  const shdrs: ElfSection[] = [{ name: '', type: 0, flags: 0, addr: 0, offset: 0, size: 0, link: 0, info: 0, align: 0, entsize: 0 }];
   const shIndex = new Map<string, number>();
   const addAlloc = (s: SectionOut | undefined, flags: number, type = SHT_PROGBITS) => {
     if (!s) return;
@@ -156,13 +138,13 @@ export function writeElf(inp: ElfInput): Uint8Array {
   const strtab = new StrTab();
   const symEntries: Array<{ name: number; value: number; size: number; info: number; shndx: number }> = [];
   symEntries.push({ name: 0, value: 0, size: 0, info: 0, shndx: 0 });
-  symEntries.push({ name: strtab.add(baseName(inp.sourceName)), value: 0, size: 0, info: 4 /* STB_LOCAL, STT_FILE */, shndx: SHN_ABS });
+  symEntries.push({ name: strtab.add(baseName(inp.sourceName)), value: 0, size: 0, info: (STB_LOCAL << 4) | STT_FILE, shndx: SHN_ABS });
   const shndxOf = (s: AsmSymbol) => (s.section ? shIndex.get(s.section) ?? SHN_ABS : SHN_ABS);
   const locals = inp.symbols.filter((s) => !s.global);
   const globals = inp.symbols.filter((s) => s.global);
-  for (const s of locals) symEntries.push({ name: strtab.add(s.name), value: s.value >>> 0, size: 0, info: 0, shndx: shndxOf(s) });
+  for (const s of locals) symEntries.push({ name: strtab.add(s.name), value: s.value >>> 0, size: 0, info: (STB_LOCAL << 4) | STT_NOTYPE, shndx: shndxOf(s) });
   const firstGlobal = symEntries.length;
-  for (const s of globals) symEntries.push({ name: strtab.add(s.name), value: s.value >>> 0, size: 0, info: 0x10, shndx: shndxOf(s) });
+  for (const s of globals) symEntries.push({ name: strtab.add(s.name), value: s.value >>> 0, size: 0, info: (STB_GLOBAL << 4) | STT_NOTYPE, shndx: shndxOf(s) });
   const names = new Set(inp.symbols.map((s) => s.name));
   const dataEnd = data ? data.address + data.size : bss ? bss.address : rodata ? rodata.address + rodata.size : text ? text.address + text.size : BASE_ADDRESS;
   const extra: Array<[string, number, string | undefined]> = [
@@ -172,21 +154,19 @@ export function writeElf(inp: ElfInput): Uint8Array {
   ];
   for (const [n, v, sect] of extra) {
     if (names.has(n)) continue;
-    symEntries.push({ name: strtab.add(n), value: v >>> 0, size: 0, info: 0x10, shndx: sect ? shIndex.get(sect) ?? SHN_ABS : SHN_ABS });
+    symEntries.push({ name: strtab.add(n), value: v >>> 0, size: 0, info: (STB_GLOBAL << 4) | STT_NOTYPE, shndx: sect ? shIndex.get(sect) ?? SHN_ABS : SHN_ABS });
   }
 
   out.pad(alignUp(out.length, 4));
   const symOff = out.length;
   for (const e of symEntries) {
-    out.u32(e.name);
-    out.u32(e.value);
-    out.u32(e.size);
+    out.u32(e.name, e.value, e.size);
     out.u8(e.info);
     out.u8(0);
     out.u16(e.shndx);
   }
   const symtabIndex = shdrs.length;
-  shdrs.push({ name: '.symtab', type: SHT_SYMTAB, flags: 0, addr: 0, offset: symOff, size: symEntries.length * 16, link: symtabIndex + 1, info: firstGlobal, align: 4, entsize: 16 });
+  shdrs.push({ name: '.symtab', type: SHT_SYMTAB, flags: 0, addr: 0, offset: symOff, size: symEntries.length * SYM_SIZE, link: symtabIndex + 1, info: firstGlobal, align: 4, entsize: SYM_SIZE });
   const strOff = out.length;
   out.put(strtab.buf);
   shdrs.push({ name: '.strtab', type: SHT_STRTAB, flags: 0, addr: 0, offset: strOff, size: strtab.buf.length, link: 0, info: 0, align: 1, entsize: 0 });
@@ -199,45 +179,21 @@ export function writeElf(inp: ElfInput): Uint8Array {
 
   out.pad(alignUp(out.length, 4));
   const shOff = out.length;
-  for (const s of shdrs) {
-    out.u32(shstr.add(s.name));
-    out.u32(s.type);
-    out.u32(s.flags);
-    out.u32(s.addr);
-    out.u32(s.offset);
-    out.u32(s.size);
-    out.u32(s.link);
-    out.u32(s.info);
-    out.u32(s.align);
-    out.u32(s.entsize);
-  }
+  for (const s of shdrs) out.u32(shstr.add(s.name), s.type, s.flags, s.addr, s.offset, s.size, s.link, s.info, s.align, s.entsize);
 
   // ---- ELF header and program headers, written last into the reserved space
   const h = new Buf();
-  h.put([0x7f, 0x45, 0x4c, 0x46, 1 /* ELFCLASS32 */, 1 /* LSB */, 1 /* EV_CURRENT */, 0 /* SYSV */, 0, 0, 0, 0, 0, 0, 0, 0]);
-  h.u16(2); // ET_EXEC
-  h.u16(3); // EM_386
-  h.u32(1); // EV_CURRENT
-  h.u32(inp.entry);
-  h.u32(52); // e_phoff
-  h.u32(shOff);
-  h.u32(0); // e_flags
-  h.u16(52);
-  h.u16(32);
+  h.put([0x7f, 0x45, 0x4c, 0x46, ELFCLASS32, ELFDATA2LSB, EV_CURRENT, 0 /* SYSV */, 0, 0, 0, 0, 0, 0, 0, 0]);
+  h.u16(ET_EXEC);
+  h.u16(EM_386);
+  h.u32(EV_CURRENT, inp.entry, EHDR_SIZE, shOff, 0); // e_version, e_entry, e_phoff, e_shoff, e_flags
+  h.u16(EHDR_SIZE);
+  h.u16(PHDR_SIZE);
   h.u16(phdrs.length);
-  h.u16(40);
+  h.u16(SHDR_SIZE);
   h.u16(shdrs.length);
   h.u16(shdrs.length - 1); // .shstrtab is last
-  for (const p of phdrs) {
-    h.u32(PT_LOAD);
-    h.u32(p.offset);
-    h.u32(p.vaddr);
-    h.u32(p.vaddr);
-    h.u32(p.filesz);
-    h.u32(p.memsz);
-    h.u32(p.flags);
-    h.u32(0x1000);
-  }
+  for (const p of phdrs) h.u32(PT_LOAD, p.offset, p.vaddr, p.vaddr, p.filesz, p.memsz, p.flags, 0x1000);
   for (let i = 0; i < h.length; i++) out.bytes[i] = h.bytes[i];
   return Uint8Array.from(out.bytes);
 }

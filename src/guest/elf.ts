@@ -18,37 +18,17 @@
 // (same code) carries them. Node, vitest and esbuild all load it.
 import { Parser } from 'binary-parser/dist/binary_parser.js';
 
-export const EM_386 = 3;
-export const ET_EXEC = 2;
-export const ET_DYN = 3;
-export const PT_NULL = 0;
-export const PT_LOAD = 1;
-export const PT_DYNAMIC = 2;
-export const PT_INTERP = 3;
-export const PT_NOTE = 4;
-export const PT_PHDR = 6;
-export const PT_TLS = 7;
-export const PT_GNU_STACK = 0x6474e551;
-export const PF_X = 1;
-export const PF_W = 2;
-export const PF_R = 4;
-export const SHT_NULL = 0;
-export const SHT_PROGBITS = 1;
-export const SHT_SYMTAB = 2;
-export const SHT_STRTAB = 3;
-export const SHT_NOBITS = 8;
-export const SHF_WRITE = 1;
-export const SHF_ALLOC = 2;
-export const SHF_EXECINSTR = 4;
-export const STT_NOTYPE = 0;
-export const STT_OBJECT = 1;
-export const STT_FUNC = 2;
-export const STT_SECTION = 3;
-export const STT_FILE = 4;
-const SHN_UNDEF = 0;
-const SHN_LORESERVE = 0xff00;
-const SHN_ABS = 0xfff1;
-const SHN_XINDEX = 0xffff;
+import {
+  EHDR_SIZE, EM_386, ET_DYN, ET_EXEC, PF_R, PF_W, PF_X, PHDR_SIZE, PT_GNU_STACK, PT_INTERP, PT_LOAD, PT_PHDR, PT_TLS,
+  SHDR_SIZE, SHF_ALLOC, SHN_ABS, SHN_LORESERVE, SHN_UNDEF, SHN_XINDEX, SHT_NOBITS, SHT_NULL, SHT_STRTAB, SHT_SYMTAB,
+  STT_FILE, STT_SECTION, SYM_SIZE, type ElfSection,
+} from '../elf32.js';
+
+export {
+  EM_386, ET_DYN, ET_EXEC, PF_R, PF_W, PF_X, PT_DYNAMIC, PT_GNU_STACK, PT_INTERP, PT_LOAD, PT_NOTE, PT_NULL, PT_PHDR,
+  PT_TLS, SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHT_NOBITS, SHT_NULL, SHT_PROGBITS, SHT_STRTAB, SHT_SYMTAB, STT_FILE,
+  STT_FUNC, STT_NOTYPE, STT_OBJECT, STT_SECTION, type ElfSection,
+} from '../elf32.js';
 
 /** User space ends where the kernel's 3 GiB split begins (Linux's TASK_SIZE on i386). */
 export const USER_END = 0xc0000000;
@@ -57,10 +37,6 @@ export const USER_START = 0x1000;
 /** Where a static PIE's first page goes (what 32-bit PIEs get under Linux without ASLR). */
 export const DEFAULT_PIE_BASE = 0x56555000;
 
-const EHDR_SIZE = 52;
-const PHDR_SIZE = 32;
-const SHDR_SIZE = 40;
-const SYM_SIZE = 16;
 /** Linux refuses program header tables larger than 64 KiB (ELF_MIN_ALIGN checks). */
 const MAX_PHDR_BYTES = 65536;
 
@@ -87,20 +63,6 @@ export interface ElfProgramHeader {
   memsz: number;
   flags: number;
   align: number;
-}
-
-export interface ElfSection {
-  name: string;
-  type: number;
-  flags: number;
-  /** Run-time address for SHF_ALLOC sections; 0 otherwise. */
-  addr: number;
-  offset: number;
-  size: number;
-  link: number;
-  info: number;
-  align: number;
-  entsize: number;
 }
 
 export interface ElfSymbol {

@@ -220,15 +220,21 @@ function enter_handler(regs: PtRegs, frame: number, ksig: KSignal, edx: number, 
   regs.set(PT_CS, USER_CS);
 }
 
+/** A frame's bytes, `size` of them, starting with pretcode (sa_restorer with
+ *  SA_RESTORER, else the frame's own retcode at `retcode`) and sig. */
+function frame_head(ksig: KSignal, frame: number, size: number, retcode: number): Uint8Array {
+  const b = new Uint8Array(size);
+  put32(b, 0, ksig.ka.flags & SA_RESTORER ? ksig.ka.restorer : frame + retcode);
+  put32(b, 4, ksig.sig);
+  return b;
+}
+
 /** setup_frame: a classic frame (handler(sig)) for t; 0 or -EFAULT. */
 export function setup_frame(k: Kernel, t: Task, ksig: KSignal, set: SigSet, regs: PtRegs): number {
   k.charge(CYC_SIGFRAME);
   const frame = get_sigframe(t, ksig, regs, SIGFRAME_SIZE);
   if (frame < 0) return -E.EFAULT;
-  const b = new Uint8Array(SIGFRAME_SIZE);
-  const restorer = ksig.ka.flags & SA_RESTORER ? ksig.ka.restorer : frame + SF_RETCODE;
-  put32(b, 0, restorer);
-  put32(b, 4, ksig.sig);
+  const b = frame_head(ksig, frame, SIGFRAME_SIZE, SF_RETCODE);
   setup_sigcontext(t, regs, b, SF_SC, set.lo);
   put32(b, SF_EXTRAMASK, set.hi);
   // popl %eax ; movl $__NR_sigreturn,%eax ; int $0x80
@@ -243,10 +249,7 @@ export function setup_rt_frame(k: Kernel, t: Task, ksig: KSignal, set: SigSet, r
   k.charge(CYC_SIGFRAME);
   const frame = get_sigframe(t, ksig, regs, RT_SIGFRAME_SIZE);
   if (frame < 0) return -E.EFAULT;
-  const b = new Uint8Array(RT_SIGFRAME_SIZE);
-  const restorer = ksig.ka.flags & SA_RESTORER ? ksig.ka.restorer : frame + RT_RETCODE;
-  put32(b, 0, restorer);
-  put32(b, 4, ksig.sig);
+  const b = frame_head(ksig, frame, RT_SIGFRAME_SIZE, RT_RETCODE);
   put32(b, 8, frame + RT_INFO);
   put32(b, 12, frame + RT_UC);
   siginfo_bytes(ksig.info, b, RT_INFO);
@@ -323,34 +326,40 @@ function badframe(k: Kernel, what: string, frame: number): number {
   return 0;
 }
 
-/** sigreturn(): back from a classic frame (at esp - 8). Returns the restored eax. */
-const sys_sigreturn: Syscall = (k) => {
+/**
+ * What sigreturn and rt_sigreturn (`what`) share: read the frame of `size` bytes at
+ * esp - `popped` (what the handler's return took off the stack), restore the blocked mask
+ * from the words at `mask_lo`, `mask_hi` and the registers from the sigcontext at `sc`.
+ * The frame's bytes, or null after badframe.
+ */
+function restore_frame(k: Kernel, what: string, popped: number, size: number, mask_lo: number, mask_hi: number, sc: number): Uint8Array | null {
   const t = k.current;
   const regs = k.ptRegsOf(t);
   k.charge(CYC_SIGFRAME);
-  const frame = ((regs.get(PT_ESP) >>> 0) - 8) >>> 0;
-  if (frame + SIGFRAME_SIZE > TASK_SIZE) return badframe(k, 'sigreturn', frame);
-  const b = copy_from_user(k, frame, SIGFRAME_SIZE);
-  if (!b) return badframe(k, 'sigreturn', frame);
-  set_current_blocked(k, t, new SigSet(get32(b, SF_SC + SC_OLDMASK), get32(b, SF_EXTRAMASK)));
-  if (!restore_sigcontext(t, regs, b, SF_SC)) return badframe(k, 'sigreturn', frame);
-  return regs.get(PT_EAX);
+  const frame = ((regs.get(PT_ESP) >>> 0) - popped) >>> 0;
+  const b = frame + size > TASK_SIZE ? null : copy_from_user(k, frame, size);
+  if (b) {
+    set_current_blocked(k, t, new SigSet(get32(b, mask_lo), get32(b, mask_hi)));
+    if (restore_sigcontext(t, regs, b, sc)) return b;
+  }
+  badframe(k, what, frame);
+  return null;
+}
+
+/** sigreturn(): back from a classic frame (at esp - 8). Returns the restored eax. */
+const sys_sigreturn: Syscall = (k) => {
+  if (!restore_frame(k, 'sigreturn', 8, SIGFRAME_SIZE, SF_SC + SC_OLDMASK, SF_EXTRAMASK, SF_SC)) return 0;
+  return k.ptRegsOf(k.current).get(PT_EAX);
 };
 
 /** rt_sigreturn(): back from an rt frame (at esp - 4); the alternate stack recorded in
  *  uc_stack is set again. Returns the restored eax. */
 const sys_rt_sigreturn: Syscall = (k) => {
-  const t = k.current;
-  const regs = k.ptRegsOf(t);
-  k.charge(CYC_SIGFRAME);
-  const frame = ((regs.get(PT_ESP) >>> 0) - 4) >>> 0;
-  if (frame + RT_SIGFRAME_SIZE > TASK_SIZE) return badframe(k, 'rt_sigreturn', frame);
-  const b = copy_from_user(k, frame, RT_SIGFRAME_SIZE);
-  if (!b) return badframe(k, 'rt_sigreturn', frame);
-  set_current_blocked(k, t, new SigSet(get32(b, RT_UC + UC_SIGMASK), get32(b, RT_UC + UC_SIGMASK + 4)));
-  if (!restore_sigcontext(t, regs, b, RT_UC + UC_MCONTEXT)) return badframe(k, 'rt_sigreturn', frame);
+  const b = restore_frame(k, 'rt_sigreturn', 4, RT_SIGFRAME_SIZE, RT_UC + UC_SIGMASK, RT_UC + UC_SIGMASK + 4, RT_UC + UC_MCONTEXT);
+  if (!b) return 0;
+  const regs = k.ptRegsOf(k.current);
   // restore_altstack: do_sigaltstack with the saved stack_t (errors ignored).
-  do_sigaltstack(t, b.subarray(RT_UC + UC_STACK, RT_UC + UC_STACK + 12), regs.get(PT_ESP));
+  do_sigaltstack(k.current, b.subarray(RT_UC + UC_STACK, RT_UC + UC_STACK + 12), regs.get(PT_ESP));
   return regs.get(PT_EAX);
 };
 

@@ -185,7 +185,8 @@ __numbuf: resb 16
 __numbuf_end:
 `;
 
-/** The puts macro (must come before its first use: put it at the top of a program). */
+/** The puts, sys, fork_child and fork_parent macros (they must come before their first
+ *  use: put them at the top of a program). */
 export const GUEST_MACROS = `
 %macro puts 1+
 section .rodata
@@ -219,6 +220,21 @@ section .text
 %endif
         mov     eax, %1
         int     0x80
+%endmacro
+
+; fork_child label: fork; the child jumps to label, the parent goes on (eax = the
+; child's pid). fork_parent label: the parent jumps (eax = the child's pid), the child
+; goes on. (fork_jcc cc, label: fork, then jcc label.)
+%macro fork_jcc 2
+        sys     2
+        test    eax, eax
+        j%1     %2
+%endmacro
+%macro fork_child 1
+        fork_jcc z, %1
+%endmacro
+%macro fork_parent 1
+        fork_jcc nz, %1
 %endmacro
 `;
 

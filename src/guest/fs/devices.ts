@@ -18,14 +18,13 @@
 
 import { E } from '../abi.js';
 import type { Kernel } from '../kernel.js';
-import { sleep_on } from '../sched.js';
-import { signal_pending } from '../signal.js';
-import { TASK_INTERRUPTIBLE, type SyscallResult } from '../task.js';
+import type { SyscallResult, Task } from '../task.js';
 import { copy_to_user } from '../uaccess.js';
 import { alloc_file, FMODE_READ, FMODE_WRITE, O_NONBLOCK, O_RDONLY, O_WRONLY, type File, type FileOperations, type Ppos } from './file.js';
 import { fd_install, FilesStruct } from './fdtable.js';
 import { mkdev, S_IFCHR, type Inode } from './inode.js';
 import type { IovIter } from './iov.js';
+import { wait_event_interruptible, WOULD_BLOCK } from './wait_queue.js';
 
 /** The most bytes one console read or write moves (bounded host memory). */
 export const CONSOLE_MAX_IO = 1 << 20;
@@ -63,8 +62,6 @@ export function console_is_tty(k: Kernel): boolean {
   return ttyKernels.has(k);
 }
 
-const WOULD_BLOCK = -1_000_000;
-
 function console_read(k: Kernel, f: File, to: IovIter, _ppos: Ppos): SyscallResult {
   const t = k.current;
   if (to.count === 0) return 0;
@@ -76,15 +73,8 @@ function console_read(k: Kernel, f: File, to: IovIter, _ppos: Ppos): SyscallResu
     const n = to.copy_to_iter(k, data, 0, data.length);
     return n > 0 ? n : -E.EFAULT;
   };
-  const retry = (): SyscallResult => {
-    k.stdinWaiters.delete(t);
-    const r = attempt();
-    if (r !== WOULD_BLOCK) return r;
-    if (signal_pending(t)) return -E.ERESTARTSYS;
-    k.stdinWaiters.add(t);
-    return sleep_on(k, TASK_INTERRUPTIBLE, retry);
-  };
-  return retry();
+  const waiters = { add: (w: Task) => k.stdinWaiters.add(w), remove: (w: Task) => k.stdinWaiters.delete(w) };
+  return wait_event_interruptible(k, t, waiters, attempt);
 }
 
 function console_write(k: Kernel, f: File, from: IovIter, _ppos: Ppos): SyscallResult {

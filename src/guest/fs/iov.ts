@@ -55,41 +55,22 @@ export class IovIter {
   }
 
   /**
-   * copy_to_iter: up to `n` bytes of `src` from `from` to the user's buffers. Returns the
-   * bytes copied; fewer than asked only at the end of the buffers or at a bad address
-   * (then `faulted` is set).
+   * The walk every copy makes: up to `n` bytes of the user's buffers, one piece per page
+   * and segment, each handed to `move(phys, done, chunk)` (its guest physical address,
+   * the bytes before it, its length) with write access when `write`. Stops at the end of
+   * the buffers or at a bad address (setting `faulted`); charges and returns the bytes.
    */
-  copy_to_iter(k: Kernel, src: Uint8Array, from: number, n: number): number {
+  private walk(k: Kernel, n: number, write: boolean, move: (p: number, done: number, chunk: number) => void): number {
     let done = 0;
     while (done < n && this.count > 0) {
       const [addr, left] = this.cur();
-      const p = user_phys(k, addr, true);
+      const p = user_phys(k, addr, write);
       if (p < 0) {
         this.faulted = true;
         break;
       }
       const chunk = Math.min(n - done, left, PAGE_SIZE - (addr & PAGE_MASK));
-      k.mmu.writePhysBytes(p, src.subarray(from + done, from + done + chunk));
-      done += chunk;
-      this.off += chunk;
-      this.count -= chunk;
-    }
-    k.charge(done * CYC_PER_USER_BYTE);
-    return done;
-  }
-
-  /** Zeroes to the user's buffers (/dev/zero, holes): like copy_to_iter. */
-  zero_to_iter(k: Kernel, n: number): number {
-    let done = 0;
-    while (done < n && this.count > 0) {
-      const [addr, left] = this.cur();
-      const p = user_phys(k, addr, true);
-      if (p < 0) {
-        this.faulted = true;
-        break;
-      }
-      const chunk = Math.min(n - done, left, PAGE_SIZE - (addr & PAGE_MASK));
-      k.mmu.fillPhys(p, chunk, 0);
+      move(p, done, chunk);
       done += chunk;
       this.off += chunk;
       this.count -= chunk;
@@ -99,27 +80,26 @@ export class IovIter {
   }
 
   /**
+   * copy_to_iter: up to `n` bytes of `src` from `from` to the user's buffers. Returns the
+   * bytes copied; fewer than asked only at the end of the buffers or at a bad address
+   * (then `faulted` is set).
+   */
+  copy_to_iter(k: Kernel, src: Uint8Array, from: number, n: number): number {
+    return this.walk(k, n, true, (p, done, chunk) => k.mmu.writePhysBytes(p, src.subarray(from + done, from + done + chunk)));
+  }
+
+  /** Zeroes to the user's buffers (/dev/zero, holes): like copy_to_iter. */
+  zero_to_iter(k: Kernel, n: number): number {
+    return this.walk(k, n, true, (p, _done, chunk) => k.mmu.fillPhys(p, chunk, 0));
+  }
+
+  /**
    * copy_from_iter: up to `n` bytes from the user's buffers into `dst` at `at`. Returns
    * the bytes copied (fewer only at the end of the buffers or at a bad address).
    */
   copy_from_iter(k: Kernel, dst: Uint8Array, at: number, n: number): number {
-    let done = 0;
     const u8 = k.mmu.u8;
-    while (done < n && this.count > 0) {
-      const [addr, left] = this.cur();
-      const p = user_phys(k, addr, false);
-      if (p < 0) {
-        this.faulted = true;
-        break;
-      }
-      const chunk = Math.min(n - done, left, PAGE_SIZE - (addr & PAGE_MASK));
-      dst.set(u8.subarray(p, p + chunk), at + done);
-      done += chunk;
-      this.off += chunk;
-      this.count -= chunk;
-    }
-    k.charge(done * CYC_PER_USER_BYTE);
-    return done;
+    return this.walk(k, n, false, (p, done, chunk) => dst.set(u8.subarray(p, p + chunk), at + done));
   }
 
   /** Skip `n` bytes without copying them (writes to /dev/null). */

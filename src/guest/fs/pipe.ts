@@ -32,16 +32,15 @@
 import { E, SIG } from '../abi.js';
 import { CYC_FILE_ALLOC } from '../cost.js';
 import type { Kernel } from '../kernel.js';
-import { sleep_on } from '../sched.js';
-import { send_signal, signal_pending } from '../signal.js';
-import { TASK_INTERRUPTIBLE, type SyscallResult, type Task } from '../task.js';
+import { send_signal } from '../signal.js';
+import type { SyscallResult, Task } from '../task.js';
 import { put_user32 } from '../uaccess.js';
 import {
   alloc_file, FMODE_READ, FMODE_WRITE, fput, NR_FILE, O_DIRECT, O_NONBLOCK, O_RDONLY, O_WRONLY, type File, type FileOperations, type Ppos,
 } from './file.js';
 import { mkdev, S_IFIFO, type Inode } from './inode.js';
 import type { IovIter } from './iov.js';
-import { WaitQueue } from './wait_queue.js';
+import { wait_event_interruptible, WaitQueue, WOULD_BLOCK } from './wait_queue.js';
 
 /** Writes of at most this many bytes are atomic. */
 export const PIPE_BUF = 4096;
@@ -129,9 +128,6 @@ export function pipe_pages(k: Kernel): number {
   return pipe_accounting(k).pages;
 }
 
-/** The result of one attempt that must sleep. */
-const WOULD_BLOCK = -1_000_000;
-
 function pipe_read(k: Kernel, f: File, to: IovIter, _ppos: Ppos): SyscallResult {
   const pipe = f.private_data as Pipe;
   const t = k.current;
@@ -175,15 +171,7 @@ function pipe_read(k: Kernel, f: File, to: IovIter, _ppos: Ppos): SyscallResult 
     if (freed) pipe.wr_wait.wake_up(k);
     return ret;
   };
-  const retry = (): SyscallResult => {
-    pipe.rd_wait.remove(t);
-    const r = attempt();
-    if (r !== WOULD_BLOCK) return r;
-    if (signal_pending(t)) return -E.ERESTARTSYS;
-    pipe.rd_wait.add(t);
-    return sleep_on(k, TASK_INTERRUPTIBLE, retry);
-  };
-  return retry();
+  return wait_event_interruptible(k, t, pipe.rd_wait, attempt);
 }
 
 function pipe_write(k: Kernel, f: File, from: IovIter, _ppos: Ppos): SyscallResult {
@@ -237,15 +225,7 @@ function pipe_write(k: Kernel, f: File, from: IovIter, _ppos: Ppos): SyscallResu
       return WOULD_BLOCK;
     }
   };
-  const retry = (): SyscallResult => {
-    pipe.wr_wait.remove(t);
-    const r = attempt();
-    if (r !== WOULD_BLOCK) return r;
-    if (signal_pending(t)) return ret || -E.ERESTARTSYS;
-    pipe.wr_wait.add(t);
-    return sleep_on(k, TASK_INTERRUPTIBLE, retry);
-  };
-  return retry();
+  return wait_event_interruptible(k, t, pipe.wr_wait, attempt, () => ret || -E.ERESTARTSYS);
 }
 
 function pipe_ioctl(k: Kernel, f: File, cmd: number, arg: number): number {

@@ -43,6 +43,17 @@ function blocks(inode: Inode): number {
   return inode.isReg ? Math.ceil(inode.size / 4096) * 8 : inode.isDir ? 0 : 0;
 }
 
+/** st_atime, st_mtime, st_ctime of struct stat and stat64: three {s32 seconds, u32 ns}
+ *  in a row from `off`. */
+function put_times32(dv: DataView, inode: Inode, off: number): void {
+  for (const t of [inode.atime, inode.mtime, inode.ctime]) {
+    const [s, ns] = split(t);
+    dv.setUint32(off, s >>> 0, true);
+    dv.setUint32(off + 4, ns, true);
+    off += 8;
+  }
+}
+
 /** cp_new_stat64: an inode as struct stat64. */
 export function stat64_bytes(inode: Inode): Uint8Array {
   const b = new Uint8Array(96);
@@ -57,12 +68,7 @@ export function stat64_bytes(inode: Inode): Uint8Array {
   dv.setBigInt64(44, BigInt(inode.size), true);
   dv.setUint32(52, 4096, true);
   dv.setBigUint64(56, BigInt(blocks(inode)), true);
-  const times: Array<[number, bigint]> = [[64, inode.atime], [72, inode.mtime], [80, inode.ctime]];
-  for (const [off, t] of times) {
-    const [s, ns] = split(t);
-    dv.setUint32(off, s >>> 0, true);
-    dv.setUint32(off + 4, ns, true);
-  }
+  put_times32(dv, inode, 64);
   dv.setBigUint64(88, BigInt(inode.ino), true);
   return b;
 }
@@ -83,12 +89,7 @@ export function stat_bytes(inode: Inode): Uint8Array | number {
   dv.setUint32(20, inode.size, true);
   dv.setUint32(24, 4096, true);
   dv.setUint32(28, blocks(inode), true);
-  const times: Array<[number, bigint]> = [[32, inode.atime], [40, inode.mtime], [48, inode.ctime]];
-  for (const [off, t] of times) {
-    const [s, ns] = split(t);
-    dv.setUint32(off, s >>> 0, true);
-    dv.setUint32(off + 4, ns, true);
-  }
+  put_times32(dv, inode, 32);
   return b;
 }
 
@@ -131,12 +132,12 @@ function stat_lookup(k: Kernel, dfd: number, pathp: number, flags: number, allow
   if (typeof path === 'number') return path;
   if (path === '' && flags & AT_EMPTY_PATH) {
     if (dfd === AT_FDCWD) return k.current.fs?.pwd ?? -E.ENOENT;
-    const f = fget(k, k.current, dfd);
-    return f ? f.inode : -E.EBADF;
+    return fd_inode(k, dfd);
   }
   return path_lookupat(k, dfd, path, flags & AT_SYMLINK_NOFOLLOW ? 0 : LOOKUP_FOLLOW);
 }
 
+/** The inode of descriptor fd's file, or -EBADF. */
 function fd_inode(k: Kernel, fd: number): Inode | number {
   const f = fget(k, k.current, fd);
   return f ? f.inode : -E.EBADF;
@@ -199,9 +200,16 @@ function iterate_dir(dir: Inode, pos: number, emit: (ino: number, name: string, 
   return pos;
 }
 
-/** getdents64(fd, dirp, count): struct linux_dirent64 records
- *  {u64 d_ino; s64 d_off; u16 d_reclen; u8 d_type; char d_name[]} aligned to 8. */
-const sys_getdents64: Syscall = (k, fd, dirp, count) => {
+/**
+ * What getdents and getdents64 share: the entries of directory fd from its position, as
+ * records of `reclen(name)` bytes that `put(out, dv, at, reclen, ino, name, type, next)`
+ * writes at `at`, while they fit in `count` bytes (at most 1 MiB); the position moves
+ * past them. Returns the bytes written, -EINVAL when not even the first record fits.
+ */
+function fill_dirents(
+  k: Kernel, fd: number, dirp: number, count: number, reclen: (name: string) => number,
+  put: (out: Uint8Array, dv: DataView, at: number, reclen: number, ino: number, name: string, type: number, next: number) => void,
+): number {
   const f = fget(k, k.current, fd);
   if (!f) return -E.EBADF;
   if (!f.inode.isDir) return -E.ENOTDIR;
@@ -211,53 +219,46 @@ const sys_getdents64: Syscall = (k, fd, dirp, count) => {
   let used = 0;
   let tooSmall = false;
   f.pos = iterate_dir(f.inode, f.pos, (ino, name, type, next) => {
-    const reclen = (19 + name.length + 1 + 7) & ~7;
-    if (used + reclen > size) {
+    const len = reclen(name);
+    if (used + len > size) {
       tooSmall = used === 0;
       return false;
     }
-    dv.setBigUint64(used, BigInt(ino), true);
-    dv.setBigInt64(used + 8, BigInt(next), true);
-    dv.setUint16(used + 16, reclen, true);
-    out[used + 18] = type;
-    for (let n = 0; n < name.length; n++) out[used + 19 + n] = name.charCodeAt(n);
-    used += reclen;
+    put(out, dv, used, len, ino, name, type, next);
+    used += len;
     return true;
   });
   if (tooSmall) return -E.EINVAL;
   const err = copy_to_user(k, dirp, out.subarray(0, used));
   return err < 0 ? err : used;
-};
+}
+
+/** A name's bytes (no NUL: the record is zeroed) at out[at]. */
+function put_name(out: Uint8Array, at: number, name: string): void {
+  for (let n = 0; n < name.length; n++) out[at + n] = name.charCodeAt(n);
+}
+
+/** getdents64(fd, dirp, count): struct linux_dirent64 records
+ *  {u64 d_ino; s64 d_off; u16 d_reclen; u8 d_type; char d_name[]} aligned to 8. */
+const sys_getdents64: Syscall = (k, fd, dirp, count) =>
+  fill_dirents(k, fd, dirp, count, (name) => (19 + name.length + 1 + 7) & ~7, (out, dv, at, reclen, ino, name, type, next) => {
+    dv.setBigUint64(at, BigInt(ino), true);
+    dv.setBigInt64(at + 8, BigInt(next), true);
+    dv.setUint16(at + 16, reclen, true);
+    out[at + 18] = type;
+    put_name(out, at + 19, name);
+  });
 
 /** getdents(fd, dirp, count): struct linux_dirent records {u32 d_ino; u32 d_off; u16
  *  d_reclen; char d_name[]; … ; u8 d_type (the record's last byte)} aligned to 4. */
-const sys_getdents: Syscall = (k, fd, dirp, count) => {
-  const f = fget(k, k.current, fd);
-  if (!f) return -E.EBADF;
-  if (!f.inode.isDir) return -E.ENOTDIR;
-  const size = Math.min(count >>> 0, 1 << 20);
-  const out = new Uint8Array(size);
-  const dv = new DataView(out.buffer);
-  let used = 0;
-  let tooSmall = false;
-  f.pos = iterate_dir(f.inode, f.pos, (ino, name, type, next) => {
-    const reclen = (10 + name.length + 2 + 3) & ~3;
-    if (used + reclen > size) {
-      tooSmall = used === 0;
-      return false;
-    }
-    dv.setUint32(used, ino, true);
-    dv.setUint32(used + 4, next, true);
-    dv.setUint16(used + 8, reclen, true);
-    for (let n = 0; n < name.length; n++) out[used + 10 + n] = name.charCodeAt(n);
-    out[used + reclen - 1] = type;
-    used += reclen;
-    return true;
+const sys_getdents: Syscall = (k, fd, dirp, count) =>
+  fill_dirents(k, fd, dirp, count, (name) => (10 + name.length + 2 + 3) & ~3, (out, dv, at, reclen, ino, name, type, next) => {
+    dv.setUint32(at, ino, true);
+    dv.setUint32(at + 4, next, true);
+    dv.setUint16(at + 8, reclen, true);
+    put_name(out, at + 10, name);
+    out[at + reclen - 1] = type;
   });
-  if (tooSmall) return -E.EINVAL;
-  const err = copy_to_user(k, dirp, out.subarray(0, used));
-  return err < 0 ? err : used;
-};
 
 export const STAT_SYSCALLS: Record<string, Syscall> = {
   stat64: (k, path, buf) => put_stat64(k, stat_lookup(k, AT_FDCWD, path, 0, 0), buf),

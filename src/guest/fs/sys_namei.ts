@@ -44,6 +44,17 @@ function normal(p: ParentResult): boolean {
   return p.last !== '' && p.last !== '.' && p.last !== '..';
 }
 
+/** filename_create: the parent of a new entry at (dfd, path); -EEXIST when the name is
+ *  taken (or is "", "." or ".."), -ENOENT when the parent directory was removed. */
+function filename_create(k: Kernel, dfd: number, path: string): ParentResult | number {
+  const p = path_parentat(k, dfd, path);
+  if (typeof p === 'number') return p;
+  if (!normal(p)) return -E.EEXIST;
+  if (p.dir.dead) return -E.ENOENT;
+  if (child(p)) return -E.EEXIST;
+  return p;
+}
+
 // ---- open ---------------------------------------------------------------------------
 
 /** do_sys_open: a descriptor for the opened file (O_CLOEXEC sets FD_CLOEXEC). */
@@ -65,11 +76,8 @@ function do_sys_open(k: Kernel, dfd: number, pathp: number, flags: number, mode:
 function do_mkdirat(k: Kernel, dfd: number, pathp: number, mode: number): number {
   const path = getname(k, pathp);
   if (typeof path === 'number') return path;
-  const p = path_parentat(k, dfd, path);
+  const p = filename_create(k, dfd, path);
   if (typeof p === 'number') return p;
-  if (!normal(p)) return -E.EEXIST;
-  if (p.dir.dead) return -E.ENOENT;
-  if (child(p)) return -E.EEXIST;
   const inode = k.vfs.new_inode(S_IFDIR | (mode & (0o777 | S_ISVTX) & ~umask(k)));
   if (!inode) return -E.ENOSPC;
   inode.nlink = 2;
@@ -168,11 +176,8 @@ function do_linkat(k: Kernel, olddfd: number, oldp: number, newdfd: number, newp
     inode = path_lookupat(k, olddfd, oldpath, flags & AT_SYMLINK_FOLLOW ? LOOKUP_FOLLOW : 0);
   }
   if (typeof inode === 'number') return inode;
-  const np = path_parentat(k, newdfd, newpath);
+  const np = filename_create(k, newdfd, newpath);
   if (typeof np === 'number') return np;
-  if (!normal(np)) return -E.EEXIST;
-  if (np.dir.dead) return -E.ENOENT;
-  if (child(np)) return -E.EEXIST;
   if (inode.isDir) return -E.EPERM;
   if (inode.nlink === 0) return -E.ENOENT; // an unlinked file cannot get a name again
   if (np.slash) return -E.ENOENT;
@@ -188,11 +193,8 @@ function do_symlinkat(k: Kernel, oldp: number, newdfd: number, newp: number): nu
   const newpath = getname(k, newp);
   if (typeof newpath === 'number') return newpath;
   if (target === '') return -E.ENOENT;
-  const np = path_parentat(k, newdfd, newpath);
+  const np = filename_create(k, newdfd, newpath);
   if (typeof np === 'number') return np;
-  if (!normal(np)) return -E.EEXIST;
-  if (np.dir.dead) return -E.ENOENT;
-  if (child(np)) return -E.EEXIST;
   const inode = k.vfs.new_inode(S_IFLNK | 0o777);
   if (!inode) return -E.ENOSPC;
   inode.target = target;

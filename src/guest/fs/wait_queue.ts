@@ -8,9 +8,11 @@
 // another way — a signal, or being killed — is dropped at the next add or wake_up: the
 // queue never holds more than the live tasks.
 
+import { E } from '../abi.js';
 import type { Kernel } from '../kernel.js';
-import { wake_up_process } from '../sched.js';
-import type { Task } from '../task.js';
+import { sleep_on, wake_up_process } from '../sched.js';
+import { signal_pending } from '../signal.js';
+import { TASK_INTERRUPTIBLE, type SyscallResult, type Task } from '../task.js';
 
 export class WaitQueue {
   private tasks: Task[] = [];
@@ -44,4 +46,28 @@ export class WaitQueue {
     this.tasks = [];
     for (const t of woken) wake_up_process(k, t, reason);
   }
+}
+
+/** What an attempt of wait_event_interruptible answers when it must sleep and try again. */
+export const WOULD_BLOCK = -1_000_000;
+
+/**
+ * wait_event_interruptible, as the sleeping reads and writes use it: t leaves `queue`,
+ * runs `attempt`, and — while that answers WOULD_BLOCK — joins `queue` and sleeps until
+ * woken, to leave and try again. A pending signal ends the wait with `interrupted()`
+ * (-ERESTARTSYS unless the caller has done part of its work).
+ */
+export function wait_event_interruptible(
+  k: Kernel, t: Task, queue: { add(t: Task): unknown; remove(t: Task): unknown }, attempt: () => number,
+  interrupted: () => number = () => -E.ERESTARTSYS,
+): SyscallResult {
+  const retry = (): SyscallResult => {
+    queue.remove(t);
+    const r = attempt();
+    if (r !== WOULD_BLOCK) return r;
+    if (signal_pending(t)) return interrupted();
+    queue.add(t);
+    return sleep_on(k, TASK_INTERRUPTIBLE, retry);
+  };
+  return retry();
 }

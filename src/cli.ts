@@ -124,7 +124,10 @@ const COMMANDS: Record<string, Command> = {
     run: (argv, io) => asmCommand(argv, { stdout: { write: io.stdout }, stderr: { write: io.stderr } }),
   },
   disasm: { args: 'PROGRAM', summary: 'disassemble an ELF32 i386 program', run: disasmCommand },
-  debug: { args: 'PROGRAM', summary: 'run a program under the debugger (REPL, gdb stub)' },
+  debug: {
+    args: '[OPTIONS] PROGRAM [ARGS...]', summary: 'run a program under the debugger (a gdb-like REPL with the kernel\'s view)',
+    run: async (argv, io) => (await import('./debug/cli-debug.js')).debugCommand(argv, io),
+  },
   bench: { args: '', summary: 'run the CPU benchmarks' },
   help: { args: '', summary: 'show this help' },
 };

@@ -33,6 +33,8 @@ import { parseElf } from './guest/elf.js';
 import { bootProgram, runProgramSliced, type RunOptions, type RunOutcome } from './run.js';
 import { DEFAULT_EPOCH } from './guest/time.js';
 import { SIG, SIGNAL_NAMES } from './guest/abi.js';
+import { emptyTraceOptions, parseTraceOption, RunTrace, TRACE_USAGE, wantsTracing, type TraceOptions } from './debug/trace.js';
+import { DEFAULT_GDB_PORT, runUnderGdb } from './debug/gdb-run.js';
 
 /** A usage or input error: one line `forkbox run: message`, exit code 2. */
 class RunError extends Error {}
@@ -62,6 +64,8 @@ export const RUN_USAGE = `usage: forkbox run [OPTIONS] PROGRAM [ARGS...]
   --env NAME=VALUE    set a variable of the program's environment (repeatable)
   --clear-env         start from an empty environment instead of the host's
   --stats             after the run, print cycles, page faults, forks … on stderr
+${TRACE_USAGE}  --gdb[=PORT]        wait, stopped at the program's entry, for gdb to attach with
+                      'target remote 127.0.0.1:PORT' (default 1234; 0: any free port)
 `;
 
 interface RunArgs {
@@ -78,6 +82,9 @@ interface RunArgs {
   env: Array<[string, string]>;
   clearEnv: boolean;
   stats: boolean;
+  trace: TraceOptions;
+  /** --gdb[=PORT]: the gdb stub's port (src/debug/gdb-run.ts). */
+  gdb?: number;
 }
 
 /** `forkbox run` — returns the exit status (see the header). */
@@ -111,7 +118,7 @@ export async function runCommand(argv: string[], io: CliIO): Promise<number> {
 // Options.
 
 function parseArgs(argv: string[]): RunArgs | 'help' {
-  const out: RunArgs = { program: '', args: [], fsDirs: [], env: [], clearEnv: false, stats: false };
+  const out: RunArgs = { program: '', args: [], fsDirs: [], env: [], clearEnv: false, stats: false, trace: emptyTraceOptions() };
   let k = 0;
   for (; k < argv.length; k++) {
     const arg = argv[k];
@@ -181,7 +188,15 @@ function parseArgs(argv: string[]): RunArgs | 'help' {
         flag();
         out.stats = true;
         break;
+      case 'gdb':
+        out.gdb = inline === undefined ? DEFAULT_GDB_PORT : intOption(name, inline, 0, 65535, 'a port number from 0 to 65535');
+        break;
       default:
+        try {
+          if (parseTraceOption(name, value, flag, out.trace)) break;
+        } catch (e) {
+          throw new RunError((e as Error).message);
+        }
         throw new RunError(`unknown option --${name} (try 'forkbox run --help')`);
     }
   }
@@ -470,7 +485,27 @@ async function execute(a: RunArgs, files: Map<string, Uint8Array>, io: CliIO): P
     log: (line) => io.stderr(`${line}\n`),
     tty: io.isTTY ?? false,
   };
+  if (a.gdb !== undefined) {
+    if (wantsTracing(a.trace)) {
+      io.stderr('forkbox run: --gdb cannot be combined with --strace, --trace or --trace-out\n');
+      return 2;
+    }
+    let code: number;
+    try {
+      code = await runUnderGdb({ port: a.gdb, opts, program: a.program, io, stdin, stats: a.stats ? formatStats : undefined, trace: !!(io.env ?? process.env).FORKBOX_GDB_TRACE });
+    } finally {
+      stdin.stop();
+    }
+    if (!io.writeStdout) io.stdout(outDecoder.decode());
+    if (!io.writeStderr) io.stderr(errDecoder.decode());
+    return code;
+  }
   const booted = bootProgram(opts);
+  const trace = wantsTracing(a.trace) ? new RunTrace(booted.kernel, a.trace, io.stderr, describeFsError) : null;
+  if (trace?.error) {
+    io.stderr(`forkbox run: ${trace.error}\n`);
+    return 2;
+  }
   stdin.inputArrived = () => booted.kernel.inputArrived();
   stdin.noInput = () => booted.machine.requestStop();
   const abort = new AbortController();
@@ -496,6 +531,7 @@ async function execute(a: RunArgs, files: Map<string, Uint8Array>, io: CliIO): P
   }
   if (!io.writeStdout) io.stdout(outDecoder.decode());
   if (!io.writeStderr) io.stderr(errDecoder.decode());
+  const traceError = trace?.finish() ?? null;
   let code: number;
   switch (r.end) {
     case 'exit':
@@ -518,6 +554,10 @@ async function execute(a: RunArgs, files: Map<string, Uint8Array>, io: CliIO): P
       code = 1;
   }
   if (a.stats) io.stderr(formatStats(r));
+  if (traceError) {
+    io.stderr(`forkbox run: ${traceError}\n`);
+    if (code === 0) code = 1;
+  }
   return code;
 }
 

@@ -51,6 +51,7 @@ import { exec_files } from './fs/fdtable.js';
 import { S_IXUGO } from './fs/inode.js';
 import { AT_FDCWD, LOOKUP_FOLLOW, path_lookupat } from './fs/namei.js';
 import { de_thread, exchange_leader } from './thread.js';
+import { trace_exec } from './tracepoints.js';
 
 /** Most bytes of argument and environment strings (NULs included): Linux's classic
  *  MAX_ARG_PAGES (32 pages). More gives -E2BIG. */
@@ -359,6 +360,7 @@ export function kernel_execve(k: Kernel, t: Task, path: string, argv: string[], 
   t.comm = Buffer.from(base, 'latin1').subarray(0, TASK_COMM_LEN - 1).toString('latin1');
   start_thread(k, t, elf.entry, stack.sp);
   k.stats.execs++;
+  if (k.tracers.length !== 0) trace_exec(k, t, path);
   return 0;
 }
 

@@ -44,6 +44,7 @@ import { init_child_exit, init_main_status } from './init_task.js';
 import { do_notify_parent as signal_notify_parent, exit_signals, start_group_exit } from './signal.js';
 import { exit_files } from './fs/fdtable.js';
 import { exit_fs } from './fs/fs_struct.js';
+import { trace_exit } from './tracepoints.js';
 
 // ---------------------------------------------------------------------------------------
 // Thread groups. Threads (CLONE_THREAD) are not anyone's children; they are found by
@@ -253,6 +254,7 @@ export function do_exit(k: Kernel, code: number): void {
   put_ref(tsk.sighand);
   tsk.files = tsk.fs = tsk.sighand = null;
   tsk.exit_code = code;
+  if (k.tracers.length !== 0) trace_exit(k, tsk, code);
   init_child_exit(k, tsk, code);
   k.stats.exits++;
   tsk.resume = null;

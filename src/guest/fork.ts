@@ -31,6 +31,7 @@ import { dup_mmap, mmput } from './memory.js';
 import { PG_KSTACK, PageAllocator } from './page_alloc.js';
 import { PT_EAX, PT_ESP, PtRegs } from './ptregs.js';
 import { sleep_on, wake_up_new_task } from './sched.js';
+import { trace_fork } from './tracepoints.js';
 import type { Syscall } from './syscalls.js';
 import { Completion, Task, TASK_KILLABLE, type SharedRef, type SyscallResult } from './task.js';
 import { PAGE_SIZE } from '../mmu/paging.js';
@@ -248,6 +249,7 @@ export function do_fork(k: Kernel, args: KernelCloneArgs): SyscallResult {
     vfork = new Completion();
     p.vfork_done = vfork;
   }
+  if (k.tracers.length !== 0) trace_fork(k, k.current, p, args.flags | args.exit_signal);
   wake_up_new_task(k, p, !(args.flags & CLONE_VM));
 
   if (vfork) {

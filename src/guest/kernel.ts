@@ -36,6 +36,7 @@ import { ktime_get_real_ns, timer_interrupt, TimerList } from './time.js';
 import { Vfs } from './fs/inode.js';
 import { PidMap } from './pid.js';
 import { start_init } from './init_task.js';
+import type { KernelTracer } from './tracepoints.js';
 
 export interface KernelOptions {
   /** Timer interrupts per second (default 100). */
@@ -107,6 +108,8 @@ export class Kernel {
   readonly vfs: Vfs;
   /** Tasks sleeping in read(0) until the host has input (inputArrived wakes them). */
   readonly stdinWaiters = new Set<Task>();
+  /** Observers of the kernel's tracepoints (tracepoints.ts); empty: tracing costs a length check. */
+  readonly tracers: KernelTracer[] = [];
   /** Set when the kernel stops the machine: init exited (status) or a panic. */
   halted: { status: number; panic?: string } | null = null;
 

@@ -46,6 +46,7 @@ import { force_sig, force_sig_fault } from './traps.js';
 import { BUS_ADRERR, SEGV_ACCERR, SEGV_MAPERR, unhandled_signal } from './signal.js';
 import { VEC_PF } from '../cpu/constants.js';
 import { filemap_fault, filemap_unmap_vma, vma_close, VM_FAULT_SIGBUS } from './filemap.js';
+import { trace_page_fault } from './tracepoints.js';
 
 
 /* handle_mm_fault results (include/linux/mm_types.h vm_fault_reason), 0 = resolved. */
@@ -80,6 +81,11 @@ function hex(n: number): string {
  * go to fixup_user_fault instead): panic.
  */
 export function do_page_fault(k: Kernel, regs: PtRegs, error: number, address: number): void {
+  if (k.tracers.length === 0) __do_page_fault(k, regs, error, address);
+  else trace_page_fault(k, regs.get(PT_EIP), error, address >>> 0, true, () => (__do_page_fault(k, regs, error, address), true));
+}
+
+function __do_page_fault(k: Kernel, regs: PtRegs, error: number, address: number): void {
   address >>>= 0;
   k.stats.pageFaults++;
   k.charge(CYC_FAULT);
@@ -211,6 +217,12 @@ export function expand_stack(k: Kernel, mm: MmStruct, vma: Vma, address: number)
  * -EFAULT); the task is not killed from inside a syscall.
  */
 export function fixup_user_fault(k: Kernel, address: number, write: boolean): boolean {
+  if (k.tracers.length === 0 || !k.current) return __fixup_user_fault(k, address, write);
+  const eip = k.ptRegsOf(k.current).get(PT_EIP);
+  return trace_page_fault(k, eip, write ? PF_WRITE : 0, address >>> 0, false, () => __fixup_user_fault(k, address, write));
+}
+
+function __fixup_user_fault(k: Kernel, address: number, write: boolean): boolean {
   address >>>= 0;
   k.stats.pageFaults++;
   k.charge(CYC_FAULT);

@@ -15,6 +15,7 @@ import { GDT_ENTRY_TLS_MIN, GDT_PHYS, SWAPPER_PGD_PHYS, TSS_PHYS } from './layou
 import { PT_EAX } from './ptregs.js';
 import { BLOCKED, TASK_INTERRUPTIBLE, TASK_RUNNING, TASK_UNINTERRUPTIBLE, type Task } from './task.js';
 import { finish_task_switch } from './exit.js';
+import { trace_sched_switch, trace_sys_exit, trace_wakeup } from './tracepoints.js';
 
 /** Timeslice in ticks (10 at HZ=100: 100 ms, like Linux 2.6's default). */
 export const DEF_TIMESLICE = 10;
@@ -58,6 +59,7 @@ export function wake_up_state(k: Kernel, t: Task, state: number, reason = ''): b
   t.state = TASK_RUNNING;
   t.wakeReason = reason;
   k.rq.enqueue(t);
+  if (k.tracers.length !== 0) trace_wakeup(k, t, reason);
   if (k.current === k.idle) k.need_resched = true;
   return true;
 }
@@ -110,6 +112,7 @@ export function schedule(k: Kernel): void {
     const r = resume();
     if (r !== BLOCKED) {
       k.ptRegsOf(next).set(PT_EAX, r);
+      if (k.tracers.length !== 0 && next.syscall >= 0) trace_sys_exit(k, next, next.syscall, r);
       next.syscall = -1;
       return;
     }
@@ -143,6 +146,7 @@ export function context_switch(k: Kernel, prev: Task, next: Task): void {
   next.exec_start = now;
   next.kexec_start = know;
   k.current = next;
+  if (k.tracers.length !== 0) trace_sched_switch(k, prev, next);
   // finish_task_switch: a task that released itself at exit gives up its kernel stack
   // now that the CPU is off it (exit.ts).
   finish_task_switch(k, prev);

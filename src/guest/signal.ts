@@ -55,6 +55,7 @@ import {
 } from './task.js';
 import { cycles_to_ns, task_cputime, WAKE_SIGNAL } from './time.js';
 import { __wake_up_parent } from './wait.js';
+import { trace_signal } from './tracepoints.js';
 
 export { WAKE_SIGNAL };
 
@@ -448,13 +449,19 @@ function default_info(k: Kernel, sig: number, info: SigInfo | undefined): Kernel
 function send_signal_locked(k: Kernel, sig: number, info: KernelSiginfo, t: Task, group: boolean, force = false): boolean {
   if (!t.sighand || !t.signal || t.exit_state) return false;
   k.charge(CYC_SIGNAL);
-  if (!prepare_signal(k, sig, t, force)) return false;
+  if (!prepare_signal(k, sig, t, force)) {
+    if (k.tracers.length !== 0 && !(t.signal.flags & SIGNAL_GROUP_EXIT)) trace_signal(k, t, sig, 'discard', info);
+    return false;
+  }
   const pending = group ? t.signal.shared_pending : t.pending;
   // Classic signals do not queue: a second one while the first is pending is lost.
   if (sig < SIGRTMIN && sigismember(pending.signal, sig)) return false;
   if (sig !== SIG.SIGKILL && pending.list.length < MAX_QUEUED) pending.list.push({ info });
   sigaddset(pending.signal, sig);
+  const exiting = t.signal.flags & SIGNAL_GROUP_EXIT;
   complete_signal(k, sig, t, group);
+  // complete_signal's fatal shortcut: the group dies of sig without dequeuing it.
+  if (k.tracers.length !== 0 && !exiting && t.signal.flags & SIGNAL_GROUP_EXIT) trace_signal(k, t, sig, 'term', info);
   return true;
 }
 
@@ -741,8 +748,12 @@ export function get_signal(k: Kernel): KSignal | null {
       d = dequeue_synchronous_signal(current) ?? dequeue_signal(current, current.blocked);
       if (!d) return null;
       const ka = sighand.action[d.sig - 1];
-      if (ka.handler === SIG_IGN) continue;
+      if (ka.handler === SIG_IGN) {
+        if (k.tracers.length !== 0) trace_signal(k, current, d.sig, 'ignore', d.info);
+        continue;
+      }
       if (ka.handler !== SIG_DFL) {
+        if (k.tracers.length !== 0) trace_signal(k, current, d.sig, 'handler', d.info);
         // Run the handler (a copy of the action: SA_RESETHAND resets the table's).
         const copy = new KSigaction();
         copy.copyFrom(ka);
@@ -750,10 +761,14 @@ export function get_signal(k: Kernel): KSignal | null {
         return { sig: d.sig, info: d.info, ka: copy };
       }
       // The default action.
-      if (siginmask(d.sig, SIG_KERNEL_IGNORE_MASK)) continue;
+      if (siginmask(d.sig, SIG_KERNEL_IGNORE_MASK)) {
+        if (k.tracers.length !== 0) trace_signal(k, current, d.sig, 'default-ignore', d.info);
+        continue;
+      }
       // init gets no signals it does not want (only SIGKILL/SIGSTOP the kernel forced).
       if (signal.flags & SIGNAL_UNKILLABLE && !sig_kernel_only(d.sig)) continue;
       if (siginmask(d.sig, SIG_KERNEL_STOP_MASK)) {
+        if (k.tracers.length !== 0) trace_signal(k, current, d.sig, 'stop', d.info);
         // Stop every thread of the group. (Linux ignores SIGTSTP/SIGTTIN/SIGTTOU in an
         // orphaned process group; forkbox's groups are all init's, which would make
         // every group orphaned — so it does not, and they stop like SIGSTOP.)
@@ -764,6 +779,7 @@ export function get_signal(k: Kernel): KSignal | null {
     // Anything else is fatal, maybe with a core dump.
     const sig = d.sig;
     const core = signal.flags & SIGNAL_GROUP_EXIT ? false : siginmask(sig, SIG_KERNEL_COREDUMP_MASK);
+    if (k.tracers.length !== 0 && !(signal.flags & SIGNAL_GROUP_EXIT)) trace_signal(k, current, sig, core ? 'core' : 'term', d.info);
     do_group_exit(k, signalStatus(sig, core));
     return null;
   }

@@ -8,7 +8,7 @@ import { E, NR } from './abi.js';
 import { CYC_SYSCALL } from './cost.js';
 import type { Kernel } from './kernel.js';
 import { PT_EAX, PT_EBP, PT_EBX, PT_ECX, PT_EDI, PT_EDX, PT_ESI, PT_ORIG_EAX, type PtRegs } from './ptregs.js';
-import { BLOCKED, type SyscallResult } from './task.js';
+import { BLOCKED, PF_EXITING, type SyscallResult } from './task.js';
 import { PROCESS_SYSCALLS } from './sys_process.js';
 import { FORK_SYSCALLS } from './fork.js';
 import { EXIT_SYSCALLS } from './exit.js';
@@ -19,6 +19,7 @@ import { TIME_SYSCALLS } from './time.js';
 import { FS_SYSCALLS } from './fs/syscalls.js';
 import { FUTEX_SYSCALLS } from './futex.js';
 import { SIGNAL_SYSCALLS } from './sys_signal.js';
+import { trace_sys_enter, trace_sys_exit } from './tracepoints.js';
 
 export type Syscall = (k: Kernel, ebx: number, ecx: number, edx: number, esi: number, edi: number, ebp: number) => SyscallResult;
 
@@ -51,7 +52,10 @@ export function do_syscall(k: Kernel, regs: PtRegs): void {
   k.stats.syscalls++;
   k.charge(CYC_SYSCALL);
   const def = nr >= 0 && nr < sys_call_table.length ? sys_call_table[nr] : undefined;
+  const traced = k.tracers.length !== 0;
+  if (traced) trace_sys_enter(k, t, nr, [regs.get(PT_EBX), regs.get(PT_ECX), regs.get(PT_EDX), regs.get(PT_ESI), regs.get(PT_EDI), regs.get(PT_EBP)]);
   if (!def) {
+    if (traced) trace_sys_exit(k, t, nr, -E.ENOSYS);
     if (!reported.has(nr)) {
       reported.add(nr);
       const name = SYSCALL_NAMES[nr];
@@ -67,4 +71,5 @@ export function do_syscall(k: Kernel, regs: PtRegs): void {
   // result to the caller's frame only if it is still the one being returned to.
   if (k.current === t && !k.halted) regs.set(PT_EAX, r);
   t.syscall = -1;
+  if (traced && !(t.flags & PF_EXITING)) trace_sys_exit(k, t, nr, r);
 }

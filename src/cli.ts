@@ -128,7 +128,11 @@ const COMMANDS: Record<string, Command> = {
     args: '[OPTIONS] PROGRAM [ARGS...]', summary: 'run a program under the debugger (a gdb-like REPL with the kernel\'s view)',
     run: async (argv, io) => (await import('./debug/cli-debug.js')).debugCommand(argv, io),
   },
-  bench: { args: '', summary: 'run the CPU benchmarks' },
+  bench: {
+    args: '[cow|fork|cpu|all] [--quick] [--json]',
+    summary: 'benchmarks: COW faults, fork, CPU on forkbox, native and qemu-i386',
+    run: async (argv, io) => (await import('../bench/run.js')).benchCommand(argv, io),
+  },
   help: { args: '', summary: 'show this help' },
 };
 

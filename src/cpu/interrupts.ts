@@ -204,9 +204,7 @@ function checkStackLimit(sd: Descriptor, sel: number, top: number, len: number, 
 
 /** Check that `len` bytes at `lin` can be written by a supervisor access (#PF if not). */
 export function probeSys(cpu: CPU, lin: number, len: number): void {
-  cpu.mmu.translate(lin, true, false);
-  const last = (lin + len - 1) | 0;
-  if ((last ^ lin) >>> 12) cpu.mmu.translate(last, true, false);
+  cpu.mmu.probeWriteSys(lin, len); // a TLB hit needs no walk
 }
 
 /** Write `w` bytes (2 or 4) as a supervisor access. */

@@ -411,19 +411,23 @@ export function zap_page_range(k: Kernel, mm: MmStruct, start: number, end: numb
       addr = next;
       continue;
     }
+    // The entries of this table in [addr, next), walked by index on the i32 view of RAM.
     const tw = (pde & PTE_FRAME) >>> 2;
-    for (; addr < next; addr += PAGE_SIZE) {
-      const idx = tw + pte_index(addr);
-      const pte = i32[idx];
+    const e0 = pte_index(addr);
+    const e1 = e0 + Math.ceil((next - addr) / PAGE_SIZE);
+    for (let e = e0; e < e1; e++) {
+      const pte = i32[tw + e];
       if (!pte_present(pte)) continue;
-      i32[idx] = 0;
+      i32[tw + e] = 0;
       k.pages.put(pte_pfn(pte));
-      mm.rss--;
       n++;
-      k.charge(CYC_PTE_ZAP);
-      if (cur && n <= 8) k.mmu.invlpg(addr);
+      if (cur && n <= 8) k.mmu.invlpg(addr + (e - e0) * PAGE_SIZE);
     }
+    addr += (e1 - e0) * PAGE_SIZE;
   }
+  // rss and CYC_PTE_ZAP per PTE zapped, once for the range (same totals).
+  mm.rss -= n;
+  k.charge(CYC_PTE_ZAP * n);
   if (cur && n > 8) k.mmu.flushTlb(true);
   return n;
 }
@@ -496,9 +500,13 @@ export const unmap_region = do_munmap;
  */
 export function copy_page_range(k: Kernel, dst: MmStruct, src: MmStruct, vma: Vma, cow: boolean): number {
   const i32 = k.mmu.i32;
+  const count = k.pages.count; // page_dup_rmap: one more mapping of the frame
   const shared = (vma.flags & VM_SHARED) !== 0;
   const spgdw = src.pgd >>> 2;
   let wp = 0;
+  // PTEs copied, charged and added to dst.rss once at the end (or before an ENOMEM
+  // return): the same totals as per PTE, without two counter updates per entry.
+  let copied = 0;
   let addr = vma.start;
   while (addr < vma.end) {
     const next = Math.min((Math.floor(addr / PGDIR_SIZE) + 1) * PGDIR_SIZE, vma.end);
@@ -507,43 +515,53 @@ export function copy_page_range(k: Kernel, dst: MmStruct, src: MmStruct, vma: Vm
       addr = next;
       continue;
     }
+    // The entries of this table in [addr, next), walked by index on the i32 view of RAM.
     const stw = (spde & PTE_FRAME) >>> 2;
+    const e0 = pte_index(addr);
+    const e1 = e0 + Math.ceil((next - addr) / PAGE_SIZE);
+    const base = addr - e0 * PAGE_SIZE; // the address of entry 0 (when addr is page-aligned)
     let dtw = -1;
-    for (; addr < next; addr += PAGE_SIZE) {
-      const sidx = stw + pte_index(addr);
-      let pte = i32[sidx];
+    for (let e = e0; e < e1; e++) {
+      let pte = i32[stw + e];
       if (!pte_present(pte)) continue;
       if (dtw < 0) {
-        const dptep = pte_alloc(k, dst, addr);
-        if (dptep < 0) return -1;
-        dtw = (dptep >>> 2) - pte_index(addr);
+        const dptep = pte_alloc(k, dst, base + e * PAGE_SIZE);
+        if (dptep < 0) return copy_page_range_end(k, dst, copied, -1);
+        dtw = (dptep >>> 2) - e;
       }
       const frame = pte_pfn(pte);
       let child: number;
       if (shared) {
-        k.pages.get(frame);
+        count[frame]++;
         child = pte;
       } else if (cow) {
         if (pte & PTE_W) {
           pte &= ~PTE_W; // ptep_set_wrprotect: the parent loses write access too
-          i32[sidx] = pte;
+          i32[stw + e] = pte;
           wp++;
         }
-        k.pages.get(frame);
+        count[frame]++;
         child = pte & ~PTE_A; // pte_mkold
       } else {
         const f = k.pages.alloc(PG_USER);
-        if (f < 0) return -1;
+        if (f < 0) return copy_page_range_end(k, dst, copied, -1);
         k.mmu.copyPhys(PageAllocator.phys(f), PageAllocator.phys(frame), PAGE_SIZE);
         k.charge(CYC_PAGE_ALLOC + CYC_PAGE_COPY);
         child = (PageAllocator.phys(f) | (pte & ~PTE_FRAME & ~PTE_A)) | 0;
       }
-      i32[dtw + pte_index(addr)] = child;
-      dst.rss++;
-      k.charge(CYC_PTE_COPY);
+      i32[dtw + e] = child;
+      copied++;
     }
+    addr += (e1 - e0) * PAGE_SIZE;
   }
-  return wp;
+  return copy_page_range_end(k, dst, copied, wp);
+}
+
+/** The batched accounting of copy_page_range: rss and CYC_PTE_COPY per PTE copied. */
+function copy_page_range_end(k: Kernel, dst: MmStruct, copied: number, ret: number): number {
+  dst.rss += copied;
+  k.charge(CYC_PTE_COPY * copied);
+  return ret;
 }
 
 /**

@@ -18,10 +18,10 @@ import {
  * Zero means "not cached". The flag bits say what an access may NOT do without a walk,
  * so that a hit is `(entry & mask) === TLB_V` for a mask chosen by access kind and CPL.
  *
- *  31                        12 11     8     7     6     5     4     3     2     1    0
- * +----------------------------+--------+-----+-----+-----+-----+-----+-----+-----+----+
- * | physical frame address     |   0    |LARGE|  G  |CODE |CLEAN| NSW | NUW | NU  | V  |
- * +----------------------------+--------+-----+-----+-----+-----+-----+-----+-----+----+
+ *  31                        12 11   9   8     7     6     5     4     3     2     1    0
+ * +----------------------------+-------+-----+-----+-----+-----+-----+-----+-----+-----+----+
+ * | physical frame address     |   0   |KEPT |LARGE|  G  |CODE |CLEAN| NSW | NUW | NU  | V  |
+ * +----------------------------+-------+-----+-----+-----+-----+-----+-----+-----+-----+----+
  *   V     valid
  *   NU    no user access        (U/S=0 in the PDE or the PTE)
  *   NUW   no user write         (R/W=0 in the PDE or the PTE)
@@ -30,6 +30,10 @@ import {
  *   CODE  the frame holds decoded basic blocks: writes must invalidate them
  *   G     global page (survives CR3 loads when CR4.PGE=1)
  *   LARGE filled from a 4 MiB page (invlpg of any address in it must drop all 1024)
+ *   KEPT  a global entry kept across a CR3 load: filled by a walk of another page
+ *         directory, whose A/D bits the current one may not have. Supervisor ("implicit")
+ *         accesses walk once more for it (readSys/writeSys), so that they set A/D in the
+ *         current directory exactly as when they walked on every access.
  */
 export const TLB_V = 1 << 0;
 export const TLB_NU = 1 << 1;
@@ -39,11 +43,15 @@ export const TLB_CLEAN = 1 << 4;
 export const TLB_CODE = 1 << 5;
 export const TLB_G = 1 << 6;
 export const TLB_LARGE = 1 << 7;
+export const TLB_KEPT = 1 << 8;
 
 const MASK_USER_READ = TLB_V | TLB_NU;
 const MASK_USER_WRITE = TLB_V | TLB_NU | TLB_NUW | TLB_CLEAN | TLB_CODE;
 const MASK_SUP_READ = TLB_V;
 const MASK_SUP_WRITE = TLB_V | TLB_NSW | TLB_CLEAN | TLB_CODE;
+/** Implicit supervisor accesses (descriptor tables, TSS, IDT): see TLB_KEPT. */
+const MASK_SYS_READ = MASK_SUP_READ | TLB_KEPT;
+const MASK_SYS_WRITE = MASK_SUP_WRITE | TLB_KEPT;
 
 const TLB_ENTRIES = 1 << 20;
 /** How many filled entries are remembered for a cheap flush; past it a flush clears all. */
@@ -72,6 +80,13 @@ export class Mmu {
   readonly tlb = new Int32Array(TLB_ENTRIES);
   private readonly tlbList = new Int32Array(TLB_LIST_CAPACITY);
   private tlbCount = 0;
+  /**
+   * Which 4 MiB regions (linear >>> 22) may hold TLB_LARGE entries, so that invlpg scans
+   * the 1024 entries of a region only when a 4 MiB page was cached there: without it every
+   * invlpg (one per COW fault) would cost a 1024-entry scan whenever CR4.PSE is set.
+   * A set flag may be stale (the entries already dropped); that only costs a scan.
+   */
+  private readonly largeRegions = new Uint8Array(1024);
 
   /** Masks for the current privilege level (see setUser). */
   rmask = MASK_SUP_READ;
@@ -133,6 +148,7 @@ export class Mmu {
   flushTlb(keepGlobal: boolean): void {
     this.stats.tlbFlushes++;
     const tlb = this.tlb;
+    if (!keepGlobal) this.largeRegions.fill(0); // every large entry is dropped below
     if (this.tlbCount >= TLB_LIST_CAPACITY) {
       tlb.fill(0);
       this.tlbCount = 0;
@@ -143,8 +159,10 @@ export class Mmu {
     for (let k = 0; k < this.tlbCount; k++) {
       const vpn = list[k];
       const e = tlb[vpn];
-      if (keepGlobal && e & TLB_G) list[kept++] = vpn;
-      else tlb[vpn] = 0;
+      if (keepGlobal && e & TLB_G) {
+        list[kept++] = vpn;
+        tlb[vpn] = e | TLB_KEPT;
+      } else tlb[vpn] = 0;
     }
     this.tlbCount = kept;
   }
@@ -158,7 +176,7 @@ export class Mmu {
     const tlb = this.tlb;
     const vpn = linear >>> PAGE_SHIFT;
     tlb[vpn] = 0;
-    if (this.cr4 & CR4_PSE) {
+    if (this.cr4 & CR4_PSE && this.largeRegions[vpn >>> 10]) {
       const first = vpn & ~0x3ff;
       for (let k = first; k < first + 1024; k++) if (tlb[k] & TLB_LARGE) tlb[k] = 0;
     }
@@ -263,7 +281,10 @@ export class Mmu {
       if ((updated & PTE_D) === 0) e |= TLB_CLEAN;
       if (this.codeFrames[frame]) e |= TLB_CODE;
       if (entry & PTE_G && this.cr4 & CR4_PGE) e |= TLB_G;
-      if (large) e |= TLB_LARGE;
+      if (large) {
+        e |= TLB_LARGE;
+        this.largeRegions[vpn >>> 10] = 1;
+      }
       this.fillTlb(vpn, e);
     }
     return (frameAddr | (linear & PAGE_MASK)) >>> 0;
@@ -387,24 +408,62 @@ export class Mmu {
   }
 
   // Supervisor ("implicit") accesses: descriptor tables, the TSS, the IDT. They ignore
-  // CPL (SDM vol. 3A §4.6.1) and do not go through the fast path.
+  // CPL (SDM vol. 3A §4.6.1), so they test the TLB with the supervisor masks whatever the
+  // current privilege level. Every segment load of the entry stubs (SAVE_ALL's DS/ES,
+  // restore_all's pops) and every interrupt delivery reads descriptors this way: a hit
+  // must not walk the page tables.
 
   readSys8(linear: number): number {
+    const e = this.tlb[linear >>> PAGE_SHIFT];
+    if ((e & MASK_SYS_READ) === TLB_V) return this.u8[(e & ~PAGE_MASK) | (linear & PAGE_MASK)];
     return this.readPhys8(this.translate(linear, false, false));
   }
   readSys16(linear: number): number {
+    const e = this.tlb[linear >>> PAGE_SHIFT];
+    if ((e & MASK_SYS_READ) === TLB_V && (linear & 1) === 0) {
+      return this.u16[((e & ~PAGE_MASK) | (linear & PAGE_MASK)) >>> 1];
+    }
     return this.read16Slow(linear, false);
   }
   readSys32(linear: number): number {
+    const e = this.tlb[linear >>> PAGE_SHIFT];
+    if ((e & MASK_SYS_READ) === TLB_V && (linear & 3) === 0) {
+      return this.i32[((e & ~PAGE_MASK) | (linear & PAGE_MASK)) >>> 2];
+    }
     return this.read32Slow(linear, false);
   }
+  /** probeWrite for an implicit supervisor access (an interrupt frame on the kernel
+   *  stack): walks only on a TLB miss, a page crossing, or a TLB_KEPT entry. */
+  probeWriteSys(linear: number, len: number): void {
+    const e = this.tlb[linear >>> PAGE_SHIFT];
+    if ((e & MASK_SYS_WRITE) !== TLB_V || (linear & PAGE_MASK) + len > 4096) {
+      this.translate(linear, true, false);
+      const last = (linear + len - 1) | 0;
+      if ((last ^ linear) >>> PAGE_SHIFT) this.translate(last, true, false);
+    }
+  }
   writeSys8(linear: number, value: number): void {
+    const e = this.tlb[linear >>> PAGE_SHIFT];
+    if ((e & MASK_SYS_WRITE) === TLB_V) {
+      this.u8[(e & ~PAGE_MASK) | (linear & PAGE_MASK)] = value;
+      return;
+    }
     this.writePhys8(this.translate(linear, true, false), value);
   }
   writeSys16(linear: number, value: number): void {
+    const e = this.tlb[linear >>> PAGE_SHIFT];
+    if ((e & MASK_SYS_WRITE) === TLB_V && (linear & 1) === 0) {
+      this.u16[((e & ~PAGE_MASK) | (linear & PAGE_MASK)) >>> 1] = value;
+      return;
+    }
     this.write16Slow(linear, value, false);
   }
   writeSys32(linear: number, value: number): void {
+    const e = this.tlb[linear >>> PAGE_SHIFT];
+    if ((e & MASK_SYS_WRITE) === TLB_V && (linear & 3) === 0) {
+      this.i32[((e & ~PAGE_MASK) | (linear & PAGE_MASK)) >>> 2] = value;
+      return;
+    }
     this.write32Slow(linear, value, false);
   }
 

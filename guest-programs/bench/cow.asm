@@ -26,11 +26,7 @@ _start:
         ; the parent touches every page
         mov     edi, eax
         mov     ecx, [npages]
-        jecxz   .loop
-.touch: mov     byte [edi], 1
-        add     edi, 4096
-        dec     ecx
-        jnz     .touch
+        call    touch_pages
 .loop:  cmp     dword [reps], 0
         je      .done
         mov     eax, 2                  ; fork
@@ -38,14 +34,7 @@ _start:
         test    eax, eax
         js      fail
         jz      .child
-        mov     ebx, eax                ; wait4(pid, 0, 0, 0)
-        mov     eax, 114
-        xor     ecx, ecx
-        xor     edx, edx
-        xor     esi, esi
-        int     0x80
-        test    eax, eax
-        js      fail
+        call    wait_child
         dec     dword [reps]
         jmp     .loop
 .child: mov     edi, [buf]

@@ -25,11 +25,7 @@ _start:
         mov     edi, eax
         mov     ecx, [mib]
         shl     ecx, 8                  ; pages
-        jecxz   .loop
-.touch: mov     byte [edi], 1
-        add     edi, 4096
-        dec     ecx
-        jnz     .touch
+        call    touch_pages
 .loop:  cmp     dword [iters], 0
         je      .done
         mov     eax, 2                  ; fork
@@ -40,14 +36,7 @@ _start:
         test    eax, eax
         js      fail
         jz      .child
-        mov     ebx, eax                ; wait4(pid, 0, 0, 0)
-        mov     eax, 114
-        xor     ecx, ecx
-        xor     edx, edx
-        xor     esi, esi
-        int     0x80
-        test    eax, eax
-        js      fail
+        call    wait_child
         dec     dword [iters]
         jmp     .loop
 .child: mov     eax, 1                  ; _exit(0): touches no memory (vfork-safe)

@@ -17,7 +17,7 @@
 
 import { CPU, SEGATTR_DB, SEGATTR_G } from '../src/cpu/cpu.js';
 import { Mmu } from '../src/mmu/mmu.js';
-import { CR0_PE, CR0_PG, CR0_WP, EBX, ECX, EDX, ESP, SEG_CS, SEG_DS, SEG_ES, SEG_FS, SEG_GS, SEG_SS } from '../src/cpu/constants.js';
+import { CR0_PE, CR0_PG, CR0_WP, EBX, ECX, EDI, EDX, ESI, ESP, SEG_CS, SEG_DS, SEG_ES, SEG_FS, SEG_GS, SEG_SS } from '../src/cpu/constants.js';
 import { PTE_P, PTE_U, PTE_W } from '../src/mmu/paging.js';
 import { cpus } from 'node:os';
 
@@ -25,6 +25,15 @@ const CODE = 0x00400000; // one page per loop
 const DATA = 0x00800000; // 32 KiB
 const STACK_TOP = 0x00c00000; // 16 KiB below
 const GUEST_HZ = 100e6; // the machine's default CPU frequency, for "guest time"
+
+/** The string loop's text: the same as guest-programs/bench/cpu.asm's (NUL-terminated there). */
+const TEXT =
+  'The quick brown fox jumps over the lazy dog; PACK MY BOX WITH FIVE DOZEN ' +
+  'liquor jugs! forkbox runs i386 Linux programs: fork(), COW faults, 4 KiB pages ' +
+  'and 32-bit code, beside native Linux and qemu-i386 (v0.1, 2026).\n';
+const HIST = DATA + 0x1000; // 256 byte counters
+const UPPER = DATA + 0x2000; // the upper-cased text
+const toUpper = (c: number) => (c >= 0x61 && c <= 0x7a ? c - 0x20 : c);
 
 interface Loop {
   name: string;
@@ -38,7 +47,7 @@ interface Loop {
   setup(m: Machine, n: number): void;
   /** null when the final state is right for `n` iterations, else what is wrong. */
   check(m: Machine, n: number): string | null;
-  /** Guest bytes moved per iteration, for a MB/s figure (rep movsd). */
+  /** Guest bytes moved per iteration, for a MB/s figure (rep movsd, memcpy). */
   bytesPerIteration?: number;
 }
 
@@ -164,6 +173,96 @@ const LOOPS: Loop[] = [
       return null;
     },
   },
+  {
+    // org 0x00404000 — copies dword by dword (not rep movs) from a 16 KiB source to a
+    // 16 KiB destination, wrapping: 6 instructions per dword (esi = source, edi = destination)
+    //   .l: mov eax, [esi + ebx]
+    //       mov [edi + ebx], eax
+    //       add ebx, 4
+    //       and ebx, 0x3ffc
+    //       dec ecx
+    //       jnz .l
+    //       mov eax, 1
+    //       int 0x80
+    name: 'memcpy',
+    org: CODE + 0x4000,
+    code: [
+      0x8b, 0x04, 0x1e, 0x89, 0x04, 0x1f, 0x83, 0xc3, 0x04, 0x81, 0xe3, 0xfc, 0x3f, 0x00, 0x00, 0x49,
+      0x75, 0xee, 0xb8, 0x01, 0x00, 0x00, 0x00, 0xcd, 0x80,
+    ],
+    iterations: 4_000_000,
+    counter: ECX,
+    bytesPerIteration: 4,
+    setup(m) {
+      m.cpu.regs[ESI] = DATA;
+      m.cpu.regs[EDI] = DATA + 0x4000;
+      for (let k = 0; k < 4096; k++) {
+        m.write32(DATA + 4 * k, Math.imul(k, 0x9e3779b1));
+        m.write32(DATA + 0x4000 + 4 * k, 0);
+      }
+    },
+    check(m, n) {
+      for (let k = 0; k < 4096; k++) {
+        const want = k < n ? Math.imul(k, 0x9e3779b1) : 0;
+        if (m.read32(DATA + 0x4000 + 4 * k) !== want) return `destination dword ${k} is wrong`;
+      }
+      return m.cpu.regs[EBX] === ((4 * n) & 0x3ffc) ? null : `ebx=${m.cpu.regs[EBX]}`;
+    },
+  },
+  {
+    // org 0x00405000 — one character of a NUL-terminated text per iteration: byte load,
+    // end-of-string test, byte histogram, to-upper, byte store; starts over at the NUL.
+    // 12 instructions per character, 13 for a lowercase letter, 6 per wrap.
+    //   .l:    movzx eax, byte [esi]
+    //          test al, al
+    //          jz .wrap
+    //          inc byte [0x00801000 + eax]
+    //          lea edx, [eax - 'a']
+    //          cmp edx, 'z' - 'a'
+    //          ja .keep
+    //          sub al, 'a' - 'A'
+    //   .keep: mov [edi], al
+    //          inc esi
+    //          inc edi
+    //          dec ecx
+    //          jnz .l
+    //          mov eax, 1
+    //          int 0x80
+    //   .wrap: mov esi, 0x00800000
+    //          mov edi, 0x00802000
+    //          jmp .l
+    name: 'string',
+    org: CODE + 0x5000,
+    code: [
+      0x0f, 0xb6, 0x06, 0x84, 0xc0, 0x74, 0x1e, 0xfe, 0x80, 0x00, 0x10, 0x80, 0x00, 0x8d, 0x50, 0x9f,
+      0x83, 0xfa, 0x19, 0x77, 0x02, 0x2c, 0x20, 0x88, 0x07, 0x46, 0x47, 0x49, 0x75, 0xe2, 0xb8, 0x01,
+      0x00, 0x00, 0x00, 0xcd, 0x80, 0xbe, 0x00, 0x00, 0x80, 0x00, 0xbf, 0x00, 0x20, 0x80, 0x00, 0xeb,
+      0xcf,
+    ],
+    iterations: 2_000_000,
+    counter: ECX,
+    setup(m) {
+      m.cpu.regs[ESI] = DATA;
+      m.cpu.regs[EDI] = UPPER;
+      for (let k = 0; k <= TEXT.length; k++) m.write8(DATA + k, k < TEXT.length ? TEXT.charCodeAt(k) : 0);
+      for (let k = 0; k < 256; k++) {
+        m.write8(HIST + k, 0);
+        m.write8(UPPER + k, 0);
+      }
+    },
+    check(m, n) {
+      const hist = new Array<number>(256).fill(0);
+      for (let k = 0; k < n; k++) hist[TEXT.charCodeAt(k % TEXT.length)]++;
+      for (let c = 0; c < 256; c++) {
+        if (m.read8(HIST + c) !== (hist[c] & 0xff)) return `histogram count of byte ${c} is wrong`;
+      }
+      for (let k = 0; k < 256; k++) {
+        const want = k < Math.min(n, TEXT.length) ? toUpper(TEXT.charCodeAt(k)) : 0;
+        if (m.read8(UPPER + k) !== want) return `output byte ${k} is wrong`;
+      }
+      return null;
+    },
+  },
 ];
 
 /** The CPU and MMU in the state of a user process, with the loops' pages mapped. */
@@ -234,6 +333,14 @@ class Machine {
   read32(lin: number): number {
     return this.mmu.readPhys32(this.phys(lin));
   }
+
+  write8(lin: number, v: number): void {
+    this.mmu.writePhys8(this.phys(lin), v);
+  }
+
+  read8(lin: number): number {
+    return this.mmu.readPhys8(this.phys(lin));
+  }
 }
 
 interface Result {
@@ -282,8 +389,9 @@ function usage(): string {
   return `usage: node dist/bench-cpu.js [--json] [--scale=F] [--repeat=N] [--no-jit]
   (npm run bench:cpu builds the bundle and runs it; measure bundled, not under tsx)
 
-  Runs four ring-3 loops with paging on (ALU, memory load/store, call/ret, rep movsd),
-  ≥ 100 M guest instructions at scale 1, and prints per loop: instructions, host
+  Runs six ring-3 loops with paging on (ALU, memory load/store, call/ret, rep movsd,
+  an explicit memcpy loop, a string loop: byte histogram and to-upper),
+  ≥ 150 M guest instructions at scale 1, and prints per loop: instructions, host
   seconds, guest MIPS (instructions / host seconds / 1e6) and guest cycles.
 
   --json      print one JSON object instead of the table

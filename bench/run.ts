@@ -47,7 +47,7 @@ const USAGE = `usage: forkbox bench [cow|fork|cpu|all] [--quick] [--json] [--rep
                      [--pages N,N…] [--mib N,N…] [--iters N]
   cow    COW faults per second: the child writes one byte to each of N pages
   fork   fork+exit+wait per second with MiB resident: cow, --fork-mode=copy, vfork
-  cpu    guest MIPS on compute kernels (alu, call/ret, branchy)
+  cpu    guest MIPS on compute kernels (alu, call/ret, branchy, memcpy, string)
   --quick  fewer repetitions and sizes (about a minute)
   --json   print the results as JSON instead of the markdown table
   --profile  also profile one forkbox cow run: where the host time goes (V8 sampler)

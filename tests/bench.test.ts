@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { benchCommand, parseBenchArgs, type BenchResults } from '../bench/run.js';
+import { KERNELS } from '../bench/cpu-elf.js';
+import { detectPeers, PEERS, repoRoot } from '../bench/peers.js';
 import { main } from '../src/cli.js';
 
 describe('forkbox bench', () => {
@@ -24,6 +26,7 @@ describe('forkbox bench', () => {
       expect(res.quick).toBe(true);
       expect(res.rows.map((r) => `${r.bench} ${r.label}`)).toEqual([
         'cow N=16', 'fork cow 1 MiB', 'fork copy 1 MiB', 'fork vfork 1 MiB', 'cpu alu', 'cpu call/ret', 'cpu branchy',
+        'cpu memcpy', 'cpu string',
       ]);
       for (const peer of ['forkbox', 'native', 'qemu'] as const) {
         const p = res.peers[peer];
@@ -54,6 +57,58 @@ describe('forkbox bench', () => {
       rmSync(out, { recursive: true, force: true });
     }
   }, 120_000);
+
+  it('cpu kernels: exit 0 on every peer; guest instructions per iteration as the code says', () => {
+    // The text of the string kernel, from cpu.asm's `text:` db lines (… 10, 0).
+    const src = readFileSync(join(repoRoot(), 'guest-programs', 'bench', 'cpu.asm'), 'utf8');
+    const block = /^text:([^]*?), 10, 0$/m.exec(src)![1];
+    const text = [...block.matchAll(/"([^"]*)"/g)].map((m) => m[1]).join('') + '\n';
+    expect(text.length).toBeGreaterThan(100);
+    expect(text.length).toBeLessThan(256);
+    const isLower = (c: string) => c >= 'a' && c <= 'z';
+    // Instructions of an n-iteration run beyond the 0-iteration run's: the loop plus the
+    // few of the dispatch and the final jump (cpu.asm), counted by walking the loop.
+    const expected: Record<string, (n: number) => number> = {
+      alu: (n) => 7 * n + 5,
+      'call/ret': (n) => 5 * n + 3,
+      branchy: (n) => {
+        let c = 5;
+        for (let ecx = n; ecx > 0; ecx--) c += (ecx & 1 ? 8 : 7) + (ecx & 4 ? 0 : 1);
+        return c;
+      },
+      memcpy: (n) => 6 * n + 1,
+      string: (n) => {
+        let c = 1;
+        for (let k = 0; k < n; k++) {
+          if (k > 0 && k % text.length === 0) c += 6; // NUL: load, test, jz, and the wrap
+          c += isLower(text[k % text.length]) ? 13 : 12;
+        }
+        return c;
+      },
+    };
+    expect(KERNELS.map(([name]) => name).sort()).toEqual(Object.keys(expected).sort());
+    const peers = detectPeers(['cpu']);
+    try {
+      const n = 10 * text.length + 5; // ten passes over the text and a few characters
+      for (const [name, id] of KERNELS) {
+        for (const peer of PEERS) {
+          if (peers.available[peer] !== true) continue;
+          // run() throws unless the program exits with status 0.
+          const base = peers.run(peer, 'cpu', { args: [String(id), '0'] });
+          const work = peers.run(peer, 'cpu', { args: [String(id), String(n)] });
+          if (peer !== 'forkbox') continue;
+          // Deterministic; a timer tick during the longer run adds the kernel entry/exit
+          // stub's few instructions, hence the small slack above the loop's own count.
+          const extra = work.instructions! - base.instructions! - expected[name](n);
+          expect(extra, `cpu ${name}: instructions beyond the loop's`).toBeGreaterThanOrEqual(0);
+          expect(extra, `cpu ${name}: instructions beyond the loop's`).toBeLessThanOrEqual(64);
+          expect(peers.run(peer, 'cpu', { args: [String(id), String(n)] }).instructions).toBe(work.instructions);
+        }
+      }
+    } finally {
+      peers.dispose();
+    }
+  }, 60_000);
 
   it('options: defaults, --quick and usage errors', async () => {
     const full = parseBenchArgs([]);

@@ -9,6 +9,8 @@ import { Mmu } from '../src/mmu/mmu.js';
 import { CR0_PE, CR0_PG } from '../src/cpu/constants.js';
 import { PTE_P, PTE_U, PTE_W } from '../src/mmu/paging.js';
 import { mulberry32 } from './helpers/rng.js';
+import { compileBlock, JIT_FAULT } from '../src/cpu/jit.js';
+import { FAULT } from '../src/cpu/fault.js';
 
 const CODE = 0x1000;
 const DATA = 0x20000;
@@ -31,7 +33,8 @@ function randomInsn(r: () => number): number[] {
   const disp = (r() % 32) * 4 + pick([0, 0, 0, 1, 2]); // sometimes unaligned
   const mem = (reg: number) => [0x40 | (reg << 3) | 3, disp]; // [ebx+disp8]
   const sib = (reg: number) => [0x44 | (reg << 3), (2 << 6) | (6 << 3) | 3, disp]; // [ebx+esi*4+disp8]
-  switch (r() % 14) {
+  const r8 = () => pick([0, 1, 2, 4, 5, 6]); // al cl dl ah ch dh: never bl/bh (ebx addresses memory)
+  switch (r() % 22) {
     case 0: return [aluOp * 8 + 1, 0xc0 | (src << 3) | dst]; // op r/m32, r32
     case 1: return [0x81, 0xc0 | (aluOp << 3) | dst, ...le32(pick(EDGE) ^ (r() & 0xff))];
     case 2: return [0x83, 0xc0 | (aluOp << 3) | dst, r() & 0xff];
@@ -45,6 +48,14 @@ function randomInsn(r: () => number): number[] {
     case 10: return [0x48 + dst];
     case 11: return [0x8d, 0x44 | (dst << 3), (r() % 4 << 6) | (src === 4 ? 0 : src) << 3 | 3, disp]; // lea
     case 12: return [0x85, 0xc0 | (src << 3) | dst]; // test
+    case 14: return [0xc6, ...mem(0), r() & 0xff]; // mov byte [mem], imm8
+    case 15: return [0x88, ...mem(r() % 8)]; // mov [mem], r8
+    case 16: return [0x8a, ...mem(r8())]; // mov r8, [mem]
+    case 17: return [0xc6, 0xc0 | r8(), r() & 0xff]; // mov r8, imm8
+    case 18: return [0x88, 0xc0 | ((r() % 8) << 3) | r8()]; // mov r8, r8
+    case 19: return [pick([0x06, 0x0e, 0x16, 0x1e])]; // push es/cs/ss/ds
+    case 20: return [0xb0 + r8(), r() & 0xff]; // mov r8, imm8
+    case 21: return [pick([0xfc, 0xfd])]; // cld / std
     default: return [0x50 + src, 0x58 + dst]; // push r; pop r
   }
 }
@@ -59,17 +70,17 @@ interface Outcome {
   fault: number[] | null;
 }
 
-function runBlock(code: number[], init: number[], flags: number, jit: boolean, missingPage: boolean): Outcome {
+function runBlock(code: number[], init: number[], flags: number, jit: boolean, missingPage: number): Outcome {
   const mmu = new Mmu(2 << 20);
   const cpu = new CPU(mmu);
   cpu.jit = jit;
   cpu.jitThreshold = 1;
   mmu.writePhysBytes(CODE, Uint8Array.from([...code, 0xf4]));
   for (let k = 0; k < 64; k++) mmu.writePhys32(DATA + 4 * k, Math.imul(k + 1, 0x9e3779b1));
-  // Identity-map the first 2 MiB; optionally leave the data page out.
+  // Identity-map the first 2 MiB; optionally leave one page (data or stack) out.
   mmu.writePhys32(PD, PT | PTE_P | PTE_W | PTE_U);
   for (let p = 0; p < 512; p++) {
-    const present = !(missingPage && p === DATA >>> 12);
+    const present = p !== missingPage;
     mmu.writePhys32(PT + 4 * p, (p << 12) | (present ? PTE_P | PTE_W | PTE_U : 0));
   }
   mmu.setCr3(PD);
@@ -100,10 +111,12 @@ function runBlock(code: number[], init: number[], flags: number, jit: boolean, m
 }
 
 describe('compiled blocks match the interpreter', () => {
-  for (const missingPage of [false, true]) {
-    it(`random blocks${missingPage ? ' with a page fault' : ''}`, () => {
-      const r = mulberry32(missingPage ? 2 : 1);
+  // no fault; a #PF on the data page; a #PF on the stack page (push, pop, call)
+  for (const missingPage of [0, DATA >>> 12, (0x80000 >>> 12) - 1]) {
+    it(`random blocks${missingPage === 0 ? '' : missingPage === DATA >>> 12 ? ' with a page fault' : ' with a fault on the stack'}`, () => {
+      const r = mulberry32(missingPage === 0 ? 1 : missingPage === DATA >>> 12 ? 2 : 3);
       let compared = 0;
+      let faulted = 0;
       for (let n = 0; n < 400; n++) {
         const code: number[] = [];
         const len = 1 + (r() % 12);
@@ -115,8 +128,35 @@ describe('compiled blocks match the interpreter', () => {
         const compiled = runBlock(code, init, flags, true, missingPage);
         expect(compiled, `block ${code.map((b) => b.toString(16).padStart(2, '0')).join(' ')}`).toEqual(interp);
         compared++;
+        if (interp.fault) faulted++;
       }
       expect(compared).toBe(400);
+      if (missingPage) expect(faulted).toBeGreaterThan(100);
     });
   }
+});
+
+describe('faults in compiled code', () => {
+  it('a #PF of an inlined access is returned (JIT_FAULT), not thrown', () => {
+    // mov eax, 7; mov byte [ebx], 1; hlt — ebx points into the missing data page
+    const code = [0xb8, 7, 0, 0, 0, 0xc6, 0x03, 0x01, 0xf4];
+    const mmu = new Mmu(2 << 20);
+    const cpu = new CPU(mmu);
+    cpu.jitThreshold = 1;
+    mmu.writePhysBytes(CODE, Uint8Array.from(code));
+    mmu.writePhys32(PD, PT | PTE_P | PTE_W | PTE_U);
+    for (let p = 0; p < 512; p++) mmu.writePhys32(PT + 4 * p, (p << 12) | (p === DATA >>> 12 ? 0 : PTE_P | PTE_W | PTE_U));
+    mmu.setCr3(PD);
+    mmu.setCr0(CR0_PE | CR0_PG);
+    cpu.regs[3] = DATA + 8;
+    cpu.eip = CODE;
+    const block = cpu.blocks.lookup();
+    const compiled = compileBlock(block)!;
+    expect(compiled(cpu, block.insns)).toBe(JIT_FAULT);
+    expect(cpu.cur).toBe(block.insns[1]);
+    expect(FAULT.vector).toBe(14);
+    expect(FAULT.error).toBe(2); // write, not present, supervisor
+    expect(mmu.cr2).toBe(DATA + 8);
+    expect(cpu.regs[0]).toBe(7); // the instruction before it is complete
+  });
 });

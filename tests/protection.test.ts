@@ -13,6 +13,7 @@ import {
   EFLAGS_IF, EFLAGS_IOPL, EFLAGS_NT, SEG_CS, SEG_DS, SEG_ES, SEG_FS, SEG_GS, SEG_SS,
 } from '../src/cpu/constants.js';
 import { STOP_HLT, type IoPorts } from '../src/cpu/cpu.js';
+import { JIT_RESUME } from '../src/cpu/jit.js';
 
 const GP = 13;
 const NP = 11;
@@ -117,10 +118,13 @@ describe('push / pop Sreg', () => {
     expect(r.cpu.intShadow).toBe(true);
     expect(r.cpu.regs[4]).toBe(STACK_TOP + 4);
   });
-  it('every segment load ends the block (compiled blocks assume the segments they saw)', () => {
-    for (const code of ['8e d8', '1f', '07', '0f a1', '0f a9', 'c5 05 00 00 01 00', 'c4 05 00 00 01 00',
+  it('loads of SS and far loads end the block; mov/pop of DS, ES, FS, GS do not', () => {
+    for (const code of ['8e d0', '17', 'c5 05 00 00 01 00', 'c4 05 00 00 01 00',
       '0f b2 05 00 00 01 00', '0f b4 05 00 00 01 00', '0f b5 05 00 00 01 00']) {
       expect(pm(code + ' 90 90').cpu.blocks.lookup().insns.length, code).toBe(1);
+    }
+    for (const code of ['8e d8', '8e c0', '8e e0', '8e e8', '1f', '07', '0f a1', '0f a9']) {
+      expect(pm(code + ' 90 90 f4').cpu.blocks.lookup().insns.length, code).toBe(4);
     }
   });
   it('a segment made non-flat inside a hot loop is honoured by compiled code', () => {
@@ -133,6 +137,37 @@ describe('push / pop Sreg', () => {
     expect(r.cpu.eip).toBe(HANDLERS + 16 * GP + 1);
     expect(stack(r, 2)).toEqual([0, CODE_BASE + 2]);
     expect(r.cpu.regs[6]).toBe(40);
+  });
+  it('a segment load inside a compiled block: the rest of the block runs interpreted when it leaves the segment non-flat, with the same cycles', () => {
+    // l: push ebx; pop ds; mov eax, [0x10]; mov ds, ecx; mov eax, [0x10]; mov ds, ebx; dec edx; jnz l; hlt
+    // DS is flat KDATA at the top of the block and SMALL_DATA (base 0x40000, limit 0xfff)
+    // in its middle; compiled and interpreted runs must agree on everything.
+    const code = '53 1f 8b 05 10 00 00 00 8e d9 8b 05 10 00 00 00 8e db 4a 75 eb f4';
+    const outcome = (jit: boolean) => {
+      const r = pm(code).set({ ebx: KDATA, ecx: SMALL_DATA, edx: 50, esp: 0x60000 });
+      r.mem32(0x10, 0x1111).mem32(0x40010, 0x2222);
+      r.cpu.jit = jit;
+      r.cpu.jitThreshold = 2;
+      const block = r.cpu.blocks.lookup();
+      expect(block.insns.length).toBe(8);
+      const statuses: number[] = [];
+      expect(r.cpu.run(r.cpu.cycles + 100000)).toBe(STOP_HLT);
+      const result = { regs: Array.from(r.cpu.regs).slice(0, 4), cycles: r.cpu.cycles, instret: r.cpu.instret, ds: sel(r, SEG_DS), statuses };
+      if (jit) {
+        // the compiled form stops after `mov ds, ecx` (instruction 3) and resumes at 4
+        r.set({ edx: 1 });
+        r.cpu.eip = block.eip;
+        statuses.push(block.compiled!(r.cpu, block.insns));
+      }
+      return result;
+    };
+    const interp = outcome(false);
+    expect(interp.ds).toBe(KDATA);
+    expect(interp.regs[0]).toBe(0x2222);
+    expect(interp.regs[2]).toBe(0);
+    const compiled = outcome(true);
+    expect(compiled.statuses).toEqual([JIT_RESUME + 4]);
+    expect({ ...compiled, statuses: [] }).toEqual(interp);
   });
   it('16-bit pop moves ESP by 2', () => {
     const r = pm('66 1f').mem32(STACK_TOP, UDATA).go().expectNoFault();

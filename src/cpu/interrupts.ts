@@ -157,13 +157,26 @@ function deliverVector(cpu: CPU, vector: number, error: number, software: boolea
     // Commit.
     const oldSs = cpu.segSel[SEG_SS];
     const oldEsp = cpu.regs[ESP];
-    let p = lin;
-    if (error >= 0) { writeSys(cpu, p, w, error); p += w; }
-    writeSys(cpu, p, w, oldEip); p += w;
-    writeSys(cpu, p, w, oldCs); p += w;
-    writeSys(cpu, p, w, oldFlags); p += w;
-    writeSys(cpu, p, w, oldEsp); p += w;
-    writeSys(cpu, p, w, oldSs);
+    const q = w === 4 ? mmu.sysWriteIndex(lin, frame) : -1;
+    if (q >= 0) {
+      // the whole frame in one page with a TLB hit: writeSys32's fast path, word by word
+      const i32 = mmu.i32;
+      let k = q;
+      if (error >= 0) i32[k++] = error;
+      i32[k++] = oldEip;
+      i32[k++] = oldCs;
+      i32[k++] = oldFlags;
+      i32[k++] = oldEsp;
+      i32[k] = oldSs;
+    } else {
+      let p = lin;
+      if (error >= 0) { writeSys(cpu, p, w, error); p += w; }
+      writeSys(cpu, p, w, oldEip); p += w;
+      writeSys(cpu, p, w, oldCs); p += w;
+      writeSys(cpu, p, w, oldFlags); p += w;
+      writeSys(cpu, p, w, oldEsp); p += w;
+      writeSys(cpu, p, w, oldSs);
+    }
     switchToInnerStack(cpu, s);
     cpu.cycles += CYCLES_INT_OUTER;
   } else {
@@ -227,9 +240,14 @@ export function write(cpu: CPU, lin: number, w: number, v: number): void {
 export function iret(cpu: CPU, i: Insn): void {
   if (cpu.flags & EFLAGS_NT) raise(VEC_GP, 0);
   const os = i.os;
-  const newEip = cpu.peek(os, 0) >>> 0;
-  const newCs = cpu.peek(os, os) & 0xffff;
-  let newFlags = cpu.peek(os, 2 * os);
+  // The frame (up to 5 dwords) in one page of a flat 32-bit stack with a TLB hit: read it
+  // at once (what the peeks below do, without a walk, so without any side effect).
+  const q = os === 4 && cpu.segFlat[SEG_SS] && cpu.stackMask === -1
+    ? cpu.mmu.readIndex((cpu.segBase[SEG_SS] + cpu.regs[ESP]) | 0, 20) : -1;
+  const i32 = cpu.mmu.i32;
+  const newEip = (q >= 0 ? i32[q] : cpu.peek(os, 0)) >>> 0;
+  const newCs = (q >= 0 ? i32[q + 1] : cpu.peek(os, os)) & 0xffff;
+  let newFlags = q >= 0 ? i32[q + 2] : cpu.peek(os, 2 * os);
   if (os === 2) newFlags = (cpu.getFlags() & 0xffff0000) | (newFlags & 0xffff);
   const rpl = newCs & 3;
   const cd = codeDesc;
@@ -245,8 +263,8 @@ export function iret(cpu: CPU, i: Insn): void {
   const flags = (cpu.getFlags() & ~writable) | (newFlags & writable) | EFLAGS_FIXED;
 
   if (rpl > oldCpl) {
-    const newEsp = cpu.peek(os, 3 * os);
-    const newSs = cpu.peek(os, 4 * os) & 0xffff;
+    const newEsp = q >= 0 ? i32[q + 3] : cpu.peek(os, 3 * os);
+    const newSs = (q >= 0 ? i32[q + 4] : cpu.peek(os, 4 * os)) & 0xffff;
     const sd = stackDesc;
     checkStackSegment(cpu, newSs, rpl, sd, VEC_GP, 0);
     setAccessed(cpu, cd);

@@ -9,6 +9,10 @@
 // - Architectural state after every instruction that can fault. An inlined memory access
 //   takes the TLB fast path inline; its slow path records `c.cur` first, so a fault
 //   rewinds EIP to that instruction (cpu.ts) and all earlier instructions are complete.
+//   The slow path walks without throwing (mmu.ts tryWrite32/read32NF…): a #PF of a
+//   page-local access returns JIT_FAULT from the block, so the common faults (COW, demand
+//   paging) cost no JavaScript exception (V8 builds a message for every throw). Handler
+//   calls and page-crossing accesses still throw FAULT, which the run loop catches.
 // - Cycles and retired instructions: added once at the end; on a fault the CPU adds the
 //   part of the block before the faulting instruction (Insn.cyclesBefore/pos), so the
 //   counts are identical whether a block ran compiled or interpreted.
@@ -18,9 +22,12 @@
 //   tests the producer's JavaScript values directly ("flag fusion").
 //
 // The compiled function assumes the segments it inlines are flat and the stack is
-// 32-bit; it checks this on entry and returns false (run interpreted) otherwise.
+// 32-bit; it checks this on entry and returns JIT_NOT_RUN (run interpreted) otherwise.
+// A load of DS/ES/FS/GS does not end a block: after one, the compiled code checks the
+// loaded segment again (when it inlines accesses through it) and, if it is not flat,
+// returns JIT_RESUME + k so that the run loop interprets the rest of the same block.
 
-import { EFLAGS_ARITH, EFLAGS_CF, ESP, REG_NONE, SEG_SS } from './constants.js';
+import { EFLAGS_ARITH, EFLAGS_CF, EFLAGS_DF, ESP, REG_NONE, SEG_SS } from './constants.js';
 import type { CPU } from './cpu.js';
 import type { Insn } from './insn.js';
 import type { Block } from './blocks.js';
@@ -28,7 +35,23 @@ import { LOP_ADD, LOP_DEC, LOP_INC, LOP_LOGIC, LOP_SUB } from './flags.js';
 
 export const JIT_THRESHOLD = 32;
 
-export type CompiledBlock = (c: CPU, I: Insn[]) => boolean;
+/**
+ * A compiled block returns JIT_NOT_RUN when its entry guards fail (run it interpreted),
+ * JIT_DONE when it ran to its end, and JIT_FAULT when an instruction faulted without a
+ * throw: `c.cur` is that instruction and FAULT holds the vector and error code (the
+ * common #PF of a page-local access is reported so; anything else still throws FAULT).
+ */
+export type CompiledBlock = (c: CPU, I: Insn[]) => number;
+export const JIT_NOT_RUN = 0;
+export const JIT_DONE = 1;
+export const JIT_FAULT = 2;
+/**
+ * JIT_RESUME + k: a segment load in the block (instruction k-1, see OpDef.loadsSeg) left
+ * a segment the rest of the compiled code inlines non-flat. Instructions 0..k-1 are
+ * complete and their cycles charged (not their instret); the run loop interprets the
+ * block from instruction k on, within the same block.
+ */
+export const JIT_RESUME = 3;
 
 /** The flag producer the generator last saw, with the JS expressions holding its values. */
 interface Producer {
@@ -86,12 +109,32 @@ class Gen {
     return `(sb[${i.seg}]+${this.off(i)})|0`;
   }
 
+  /** A 32-bit load of the linear address in `a` into `dst`; a #PF returns JIT_FAULT
+   *  before anything is written. */
+  load32(dst: string, kind: 'read32' | 'rmw32' = 'read32'): string {
+    const mask = kind === 'read32' ? 'rmk' : 'wmk';
+    return `e=t[a>>>12];if((e&${mask})===1&&(a&3)===0)v=M32[((e&-4096)|(a&4095))>>>2];else{c.cur=I[${this.k}];v=m.${kind}NF(a);if(m.nf!==0){m.nf=0;return ${JIT_FAULT};}}${dst}=v;`;
+  }
+
+  /** A 32-bit store of `val` to the linear address in `addr`. */
+  store32(addr: string, val: string): string {
+    return `e=t[${addr}>>>12];if((e&wmk)===1&&(${addr}&3)===0)M32[((e&-4096)|(${addr}&4095))>>>2]=${val};else{c.cur=I[${this.k}];if(!m.tryWrite32(${addr},${val}))return ${JIT_FAULT};}`;
+  }
+
   read32(i: Insn, dst: string): string {
-    return `a=${this.lin(i)};e=t[a>>>12];${dst}=((e&rmk)===1&&(a&3)===0)?M32[((e&-4096)|(a&4095))>>>2]:(c.cur=I[${this.k}],m.read32(a));`;
+    return `a=${this.lin(i)};${this.load32(dst)}`;
   }
 
   write32(i: Insn, val: string): string {
-    return `a=${this.lin(i)};e=t[a>>>12];if((e&wmk)===1&&(a&3)===0)M32[((e&-4096)|(a&4095))>>>2]=${val};else{c.cur=I[${this.k}];m.write32(a,${val});}`;
+    return `a=${this.lin(i)};${this.store32('a', val)}`;
+  }
+
+  read8(i: Insn, dst: string): string {
+    return `a=${this.lin(i)};e=t[a>>>12];if((e&rmk)===1)v=U8[(e&-4096)|(a&4095)];else{c.cur=I[${this.k}];v=m.read8NF(a);if(m.nf!==0){m.nf=0;return ${JIT_FAULT};}}${dst}=v;`;
+  }
+
+  write8(i: Insn, val: string): string {
+    return `a=${this.lin(i)};e=t[a>>>12];if((e&wmk)===1)U8[(e&-4096)|(a&4095)]=${val};else{c.cur=I[${this.k}];if(!m.tryWrite8(a,${val}))return ${JIT_FAULT};}`;
   }
 
   /** A call of the interpreter handler: may read/write anything, may fault. */
@@ -105,10 +148,10 @@ class Gen {
     this.emit(`${due ? `c.cycles+=${due};` : ''}c.cur=I[${this.k}];c.eip=${i.next};I[${this.k}].fn(c,I[${this.k}]);`);
   }
 
-  /** Push a 32-bit value (an expression that does not use `a`/`e`). */
+  /** Push a 32-bit value (an expression that does not use `a`/`b`/`e`). */
   push32(val: string): void {
     this.stack = true;
-    this.emit(`fa=${val};a=(r[4]-4)|0;e=(sb[2]+a)|0;b=t[e>>>12];if((b&wmk)===1&&(e&3)===0)M32[((b&-4096)|(e&4095))>>>2]=fa;else{c.cur=I[${this.k}];m.write32(e,fa);}r[4]=a;`);
+    this.emit(`fa=${val};b=(r[4]-4)|0;a=(sb[2]+b)|0;${this.store32('a', 'fa')}r[4]=b;`);
   }
 }
 
@@ -148,6 +191,14 @@ function producerCF(g: Gen): string | null {
   return null;
 }
 
+/** The 8-bit register `n` (AL..BL, AH..BH) as an expression, and a store to it. */
+function get8(n: number): string {
+  return n < 4 ? `(r[${n}]&255)` : `((r[${n - 4}]>>8)&255)`;
+}
+function set8(n: number, val: string): string {
+  return n < 4 ? `r[${n}]=(r[${n}]&-256)|((${val})&255);` : `r[${n - 4}]=(r[${n - 4}]&-65281)|(((${val})&255)<<8);`;
+}
+
 /** Emit an inlined instruction; returns false when it has no template. */
 function inline(g: Gen, i: Insn): boolean {
   const d = i.def;
@@ -164,6 +215,39 @@ function inline(g: Gen, i: Insn): boolean {
     case 'mov Gv,Ev':
       if (i.mod3) g.emit(`r[${i.reg}]=r[${i.rm}];`);
       else g.emit(g.read32(i, `r[${i.reg}]`));
+      return true;
+    case 'cld ':
+      g.emit(`c.flags&=${~EFLAGS_DF};`);
+      return true;
+    case 'std ':
+      g.emit(`c.flags|=${EFLAGS_DF};`);
+      return true;
+    case 'mov Zb,Ib':
+      g.emit(set8(i.reg, String(i.imm & 0xff)));
+      return true;
+    case 'push ES':
+    case 'push CS':
+    case 'push SS':
+    case 'push DS':
+    case 'push FS':
+    case 'push GS': {
+      // ESP moves by 4, only the selector's word is written (as the handler, far.ts)
+      const seg = ['ES', 'CS', 'SS', 'DS', 'FS', 'GS'].indexOf(d.operands);
+      g.stack = true;
+      g.emit(`fa=c.segSel[${seg}];b=(r[4]-4)|0;a=(sb[2]+b)|0;e=t[a>>>12];if((e&wmk)===1&&(a&1)===0)U16[((e&-4096)|(a&4095))>>>1]=fa;else{c.cur=I[${g.k}];m.write16(a,fa);}r[4]=b;`);
+      return true;
+    }
+    case 'mov Eb,Ib':
+      if (i.mod3) g.emit(set8(i.rm, String(i.imm & 0xff)));
+      else g.emit(g.write8(i, String(i.imm & 0xff)));
+      return true;
+    case 'mov Eb,Gb':
+      if (i.mod3) g.emit(set8(i.rm, get8(i.reg)));
+      else g.emit(g.write8(i, get8(i.reg)));
+      return true;
+    case 'mov Gb,Eb':
+      if (i.mod3) g.emit(set8(i.reg, get8(i.rm)));
+      else g.emit(g.read8(i, 'fa') + set8(i.reg, 'fa'));
       return true;
     case 'mov Zv,Iv':
       g.emit(`r[${i.reg}]=${i.imm | 0};`);
@@ -184,7 +268,7 @@ function inline(g: Gen, i: Insn): boolean {
       return true;
     case 'pop Zv':
       g.stack = true;
-      g.emit(`a=(sb[2]+r[4])|0;e=t[a>>>12];fa=((e&rmk)===1&&(a&3)===0)?M32[((e&-4096)|(a&4095))>>>2]:(c.cur=I[${g.k}],m.read32(a));r[4]=(r[4]+4)|0;r[${i.reg}]=fa;`);
+      g.emit(`a=(sb[2]+r[4])|0;${g.load32('fa')}r[4]=(r[4]+4)|0;r[${i.reg}]=fa;`);
       return true;
     case 'inc Zv':
     case 'dec Zv': {
@@ -224,7 +308,7 @@ function inline(g: Gen, i: Insn): boolean {
         if (writes) {
           // read with the write check (mmu.rmw32): a fault reports W=1 and the write
           // below cannot fault
-          g.emit(`a=${g.lin(i)};e=t[a>>>12];fa=((e&wmk)===1&&(a&3)===0)?M32[((e&-4096)|(a&4095))>>>2]:(c.cur=I[${g.k}],m.rmw32(a));`);
+          g.emit(`a=${g.lin(i)};${g.load32('fa', 'rmw32')}`);
           g.emit(`fr=${ALU_EXPR[m]};`);
           g.emit(`e=t[a>>>12];if((e&wmk)===1&&(a&3)===0)M32[((e&-4096)|(a&4095))>>>2]=fr;else m.write32(a,fr);`);
         } else {
@@ -273,7 +357,7 @@ function inlineBranch(g: Gen, i: Insn): boolean {
   if (form === 'ret ') {
     g.observe();
     g.stack = true;
-    g.emit(`a=(sb[2]+r[4])|0;e=t[a>>>12];fa=((e&rmk)===1&&(a&3)===0)?M32[((e&-4096)|(a&4095))>>>2]:(c.cur=I[${g.k}],m.read32(a));r[4]=(r[4]+4)|0;c.eip=fa>>>0;`);
+    g.emit(`a=(sb[2]+r[4])|0;${g.load32('fa')}r[4]=(r[4]+4)|0;c.eip=fa>>>0;`);
     return true;
   }
   return false;
@@ -285,6 +369,7 @@ export function compileBlock(block: Block): CompiledBlock | null {
   const g = new Gen();
   let inlined = 0;
   let cycles = 0;
+  const reloads: Array<{ at: number; seg: number; resume: number }> = [];
   for (let k = 0; k < insns.length; k++) {
     const i = insns[k];
     i.pos = k;
@@ -295,7 +380,7 @@ export function compileBlock(block: Block): CompiledBlock | null {
     i.jitFlushed = g.flushed;
     // Anything that touches memory may fault: earlier flag records must be stored then.
     if (!i.mod3 && /(^|,)[EMXYO]/.test(i.def.operands) && i.def.mnemonic !== 'lea') g.observe();
-    if (/(^|,)Z/.test(i.def.operands) && /^(push|pop)$/.test(i.def.mnemonic)) g.observe();
+    if (/(^|,)Z|^[CDEFGS]S$/.test(i.def.operands) && /^(push|pop)$/.test(i.def.mnemonic)) g.observe();
     const lastInsn = k === insns.length - 1;
     if (lastInsn && i.def.ends) {
       if (inlineBranch(g, i)) inlined++;
@@ -307,19 +392,29 @@ export function compileBlock(block: Block): CompiledBlock | null {
       if (lastInsn) g.emit(`c.eip=${i.next};`);
     } else {
       g.call(i);
+      const ld = i.def.loadsSeg;
+      if (ld !== undefined && !lastInsn) {
+        reloads.push({ at: g.parts.length, seg: ld === 'reg' ? i.reg : ld, resume: k + 1 });
+        g.emit('');
+      }
     }
   }
   if (inlined === 0) return null;
+  // After a segment load: leave for the interpreter if the compiled code relies on the
+  // loaded segment being flat (only segments of inlined accesses are in g.segs).
+  for (const l of reloads) {
+    if (g.segs.has(l.seg)) g.parts[l.at] = `if(c.segFlat[${l.seg}]===0)return ${JIT_RESUME + l.resume};`;
+  }
   // CS flat: the interpreter's branch handlers check targets against the CS limit.
   const guards: string[] = ['c.segFlat[1]===0'];
   for (const s of g.segs) guards.push(`c.segFlat[${s}]===0`);
   if (g.stack) guards.push(`c.stackMask!==-1`, `c.segFlat[${SEG_SS}]===0`);
   const body =
-    `const r=c.regs,m=c.mmu,t=m.tlb,M32=m.i32,rmk=m.rmask,wmk=m.wmask,sb=c.segBase;` +
-    `let a=0,b=0,e=0,fa=0,fb=0,fr=0;` +
-    (guards.length ? `if(${guards.join('||')})return false;` : '') +
+    `const r=c.regs,m=c.mmu,t=m.tlb,M32=m.i32,U16=m.u16,U8=m.u8,rmk=m.rmask,wmk=m.wmask,sb=c.segBase;` +
+    `let a=0,b=0,e=0,v=0,fa=0,fb=0,fr=0;` +
+    (guards.length ? `if(${guards.join('||')})return ${JIT_NOT_RUN};` : '') +
     g.parts.join('') +
-    `${cycles - g.flushed ? `c.cycles+=${cycles - g.flushed};` : ''}c.instret+=${insns.length};return true;`;
+    `${cycles - g.flushed ? `c.cycles+=${cycles - g.flushed};` : ''}c.instret+=${insns.length};return ${JIT_DONE};`;
   void ESP;
   return new Function('c', 'I', body) as CompiledBlock;
 }

@@ -7,7 +7,7 @@
 // to frames holding decoded code, faults) is on the slow path.
 
 import { CR0_PG, CR0_WP, CR4_PGE, CR4_PSE, VEC_PF } from '../cpu/constants.js';
-import { raise } from '../cpu/fault.js';
+import { FAULT } from '../cpu/fault.js';
 import {
   PAGE_MASK, PAGE_SHIFT, PF_PROT, PF_RSVD, PF_USER, PF_WRITE,
   PTE_A, PTE_D, PTE_G, PTE_P, PTE_PS, PTE_U, PTE_W,
@@ -221,6 +221,19 @@ export class Mmu {
   // and the error code on a not-present entry or a protection violation.
 
   translate(linear: number, write: boolean, user: boolean): number {
+    const p = this.walk(linear, write, user);
+    if (p < 0) throw FAULT;
+    return p;
+  }
+
+  /**
+   * translate() without the throw: a fault sets CR2 and the pending FAULT (#PF and its
+   * error code) and returns -1 (a physical address is never negative). The compiled
+   * code's memory accesses (jit.ts, through the *NF / try* methods below) report a
+   * #PF this way, as a return value, so that the common faults (COW, demand paging) cost
+   * no JavaScript exception.
+   */
+  walk(linear: number, write: boolean, user: boolean): number {
     const vpn = linear >>> PAGE_SHIFT;
     if ((this.cr0 & CR0_PG) === 0) {
       if (vpn < this.frames) this.fillTlb(vpn, (vpn << PAGE_SHIFT) | TLB_V | (this.codeFrames[vpn] ? TLB_CODE : 0));
@@ -294,10 +307,116 @@ export class Mmu {
     return addr < this.ramSize ? this.i32[addr >>> 2] : -1;
   }
 
-  private pageFault(linear: number, error: number): never {
+  private pageFault(linear: number, error: number): number {
     this.cr2 = linear >>> 0;
     this.stats.pageFaults++;
-    return raise(VEC_PF, error);
+    FAULT.vector = VEC_PF;
+    FAULT.error = error;
+    return -1;
+  }
+
+  /**
+   * The Int32Array index of `len` bytes at `linear` when all of them can be read (at the
+   * current privilege) without a walk: a TLB hit, 4-byte aligned, within one page. Else
+   * -1. Reading through the index is then exactly what read32 does on its fast path.
+   */
+  readIndex(linear: number, len: number): number {
+    const e = this.tlb[linear >>> PAGE_SHIFT];
+    if ((e & this.rmask) === TLB_V && (linear & 3) === 0 && (linear & PAGE_MASK) + len <= 4096) {
+      return ((e & ~PAGE_MASK) | (linear & PAGE_MASK)) >>> 2;
+    }
+    return -1;
+  }
+
+  /** readIndex for an implicit supervisor write (writeSys32's fast path), or -1. */
+  sysWriteIndex(linear: number, len: number): number {
+    const e = this.tlb[linear >>> PAGE_SHIFT];
+    if ((e & MASK_SYS_WRITE) === TLB_V && (linear & 3) === 0 && (linear & PAGE_MASK) + len <= 4096) {
+      return ((e & ~PAGE_MASK) | (linear & PAGE_MASK)) >>> 2;
+    }
+    return -1;
+  }
+
+  /** walk(), or the translate() a debugger hooked in (which then throws on a fault). */
+  private walkNF(linear: number, write: boolean, user: boolean): number {
+    return this.translate === TRANSLATE ? this.walk(linear, write, user) : this.translate(linear, write, user);
+  }
+
+  // ---------------------------------------------------------------------------------
+  // Non-throwing accesses for compiled code (jit.ts): the same as read32/write32/…, but a
+  // #PF on a page-local access is reported by setting `nf` (reads) or returning false
+  // (writes) with FAULT pending, instead of throwing. Page-crossing accesses take the
+  // throwing slow paths (the run loop catches those as before).
+
+  /** Set to 1 by a faulting *NF read; the caller clears it. */
+  nf = 0;
+
+  read8NF(linear: number): number {
+    const e = this.tlb[linear >>> PAGE_SHIFT];
+    if ((e & this.rmask) === TLB_V) return this.u8[(e & ~PAGE_MASK) | (linear & PAGE_MASK)];
+    const p = this.walkNF(linear, false, this.user);
+    if (p < 0) {
+      this.nf = 1;
+      return 0;
+    }
+    return this.readPhys8(p);
+  }
+
+  read32NF(linear: number): number {
+    const e = this.tlb[linear >>> PAGE_SHIFT];
+    if ((e & this.rmask) === TLB_V && (linear & 3) === 0) {
+      return this.i32[((e & ~PAGE_MASK) | (linear & PAGE_MASK)) >>> 2];
+    }
+    if ((linear & PAGE_MASK) > PAGE_MASK - 3) return this.read32Slow(linear, this.user);
+    const p = this.walkNF(linear, false, this.user);
+    if (p < 0) {
+      this.nf = 1;
+      return 0;
+    }
+    return this.readPhys32(p);
+  }
+
+  /** rmw32 (write access checked, then read) without the throw. */
+  rmw32NF(linear: number): number {
+    const e = this.tlb[linear >>> PAGE_SHIFT];
+    if ((e & this.wmask) === TLB_V && (linear & 3) === 0) {
+      return this.i32[((e & ~PAGE_MASK) | (linear & PAGE_MASK)) >>> 2];
+    }
+    if ((linear & PAGE_MASK) > PAGE_MASK - 3) return this.rmw32(linear);
+    const p = this.walkNF(linear, true, this.user);
+    if (p < 0) {
+      this.nf = 1;
+      return 0;
+    }
+    return this.readPhys32(p);
+  }
+
+  tryWrite8(linear: number, value: number): boolean {
+    const e = this.tlb[linear >>> PAGE_SHIFT];
+    if ((e & this.wmask) === TLB_V) {
+      this.u8[(e & ~PAGE_MASK) | (linear & PAGE_MASK)] = value;
+      return true;
+    }
+    const p = this.walkNF(linear, true, this.user);
+    if (p < 0) return false;
+    this.writePhys8(p, value);
+    return true;
+  }
+
+  tryWrite32(linear: number, value: number): boolean {
+    const e = this.tlb[linear >>> PAGE_SHIFT];
+    if ((e & this.wmask) === TLB_V && (linear & 3) === 0) {
+      this.i32[((e & ~PAGE_MASK) | (linear & PAGE_MASK)) >>> 2] = value;
+      return true;
+    }
+    if ((linear & PAGE_MASK) > PAGE_MASK - 3) {
+      this.write32Slow(linear, value, this.user);
+      return true;
+    }
+    const p = this.walkNF(linear, true, this.user);
+    if (p < 0) return false;
+    this.writePhys32(p, value);
+    return true;
   }
 
   // ---------------------------------------------------------------------------------
@@ -576,7 +695,8 @@ export class Mmu {
     for (let f = p >>> PAGE_SHIFT; f <= (p + len - 1) >>> PAGE_SHIFT; f++) {
       if (this.codeFrames[f]) this.onCodeWrite(f);
     }
-    this.u8.fill(value, p, p + len);
+    if (((p | len) & 3) === 0 && value === 0) this.i32.fill(0, p >>> 2, (p + len) >>> 2);
+    else this.u8.fill(value, p, p + len);
   }
 
   /** Copy a physical range (the kernel's copy_page), invalidating code at the target. */
@@ -584,6 +704,11 @@ export class Mmu {
     for (let f = dst >>> PAGE_SHIFT; f <= (dst + len - 1) >>> PAGE_SHIFT; f++) {
       if (this.codeFrames[f]) this.onCodeWrite(f);
     }
-    this.u8.copyWithin(dst, src, src + len);
+    // whole words when aligned (copy_page): faster than a byte copy in V8
+    if (((dst | src | len) & 3) === 0) this.i32.copyWithin(dst >>> 2, src >>> 2, (src + len) >>> 2);
+    else this.u8.copyWithin(dst, src, src + len);
   }
 }
+
+/** The MMU's own translate(), to tell when a debugger has wrapped an instance's. */
+const TRANSLATE = Mmu.prototype.translate;

@@ -406,21 +406,21 @@ const E = { ends: true } as const;
 
 export const FAR_OPS: OpDef[] = [
   { code: [0x8c], mnemonic: 'mov', operands: 'Ew,Sw', cycles: 3, exec: movEwSw },
-  // Segment loads end the block: the compiled form of a block (jit.ts) checks on entry
-  // that the segments it inlines are flat, and `mov ss`/`pop ss` must leave exactly one
-  // instruction in their interrupt shadow.
-  { code: [0x8e], mnemonic: 'mov', operands: 'Sw,Ew', cycles: 9, exec: movSwEw, ...E },
+  // Loads of DS/ES/FS/GS by mov and pop do not end the block (compiled code re-checks the
+  // segment after them, see jit.ts); the other segment loads do: `mov ss`/`pop ss` must
+  // leave exactly one instruction in their interrupt shadow, and the far loads are rare.
+  { code: [0x8e], mnemonic: 'mov', operands: 'Sw,Ew', cycles: 9, exec: movSwEw, loadsSeg: 'reg' },
   { code: [0x06], mnemonic: 'push', operands: 'ES', cycles: 3, exec: pushSeg(SEG_ES) },
   { code: [0x0e], mnemonic: 'push', operands: 'CS', cycles: 3, exec: pushSeg(SEG_CS) },
   { code: [0x16], mnemonic: 'push', operands: 'SS', cycles: 3, exec: pushSeg(SEG_SS) },
   { code: [0x1e], mnemonic: 'push', operands: 'DS', cycles: 3, exec: pushSeg(SEG_DS) },
   { code: [0x0f, 0xa0], mnemonic: 'push', operands: 'FS', cycles: 3, exec: pushSeg(SEG_FS) },
   { code: [0x0f, 0xa8], mnemonic: 'push', operands: 'GS', cycles: 3, exec: pushSeg(SEG_GS) },
-  { code: [0x07], mnemonic: 'pop', operands: 'ES', cycles: 9, exec: popSeg(SEG_ES), ...E },
+  { code: [0x07], mnemonic: 'pop', operands: 'ES', cycles: 9, exec: popSeg(SEG_ES), loadsSeg: SEG_ES },
   { code: [0x17], mnemonic: 'pop', operands: 'SS', cycles: 9, exec: popSeg(SEG_SS), ...E },
-  { code: [0x1f], mnemonic: 'pop', operands: 'DS', cycles: 9, exec: popSeg(SEG_DS), ...E },
-  { code: [0x0f, 0xa1], mnemonic: 'pop', operands: 'FS', cycles: 9, exec: popSeg(SEG_FS), ...E },
-  { code: [0x0f, 0xa9], mnemonic: 'pop', operands: 'GS', cycles: 9, exec: popSeg(SEG_GS), ...E },
+  { code: [0x1f], mnemonic: 'pop', operands: 'DS', cycles: 9, exec: popSeg(SEG_DS), loadsSeg: SEG_DS },
+  { code: [0x0f, 0xa1], mnemonic: 'pop', operands: 'FS', cycles: 9, exec: popSeg(SEG_FS), loadsSeg: SEG_FS },
+  { code: [0x0f, 0xa9], mnemonic: 'pop', operands: 'GS', cycles: 9, exec: popSeg(SEG_GS), loadsSeg: SEG_GS },
   { code: [0xc4], mnemonic: 'les', operands: 'Gv,Mp', cycles: 12, exec: loadFar(SEG_ES), ...E },
   { code: [0xc5], mnemonic: 'lds', operands: 'Gv,Mp', cycles: 12, exec: loadFar(SEG_DS), ...E },
   { code: [0x0f, 0xb2], mnemonic: 'lss', operands: 'Gv,Mp', cycles: 12, exec: loadFar(SEG_SS), ...E },

@@ -104,6 +104,12 @@ describe('formatInsn: objdump -M intel spelling', () => {
     ['0f 00 d0', 'lldt   ax'], ['0f 00 10', 'lldt   WORD PTR [eax]'], ['0f 00 c0', 'sldt   eax'], ['0f 01 e0', 'smsw   eax'], ['0f 00 00', 'sldt   WORD PTR [eax]'],
     ['62 03', 'bound  eax,QWORD PTR [ebx]'], ['63 c0', 'arpl   ax,ax'],
     ['3e ff e0', 'notrack jmp eax'], ['66 f4', 'data16 hlt'],
+    // x87 (from the opcode table) and the hint NOPs
+    ['d9 e8', 'fld1'], ['dd 45 f8', 'fld    QWORD PTR [ebp-0x8]'], ['db 2c 24', 'fld    TBYTE PTR [esp]'], ['de c9', 'fmulp  st(1),st'],
+    ['dc e9', 'fsub   st(1),st'], ['d8 e1', 'fsub   st,st(1)'], ['df e9', 'fucomip st,st(1)'], ['df e0', 'fnstsw ax'],
+    ['d9 7d fe', 'fnstcw WORD PTR [ebp-0x2]'], ['66 d9 30', 'fnstenvw [eax]'], ['da c1', 'fcmovb st,st(1)'], ['dd d8', 'fstp   st(0)'],
+    ['df 7c 24 08', 'fistp  QWORD PTR [esp+0x8]'], ['df e8', 'fucomip st,st(0)'], ['db 0c 24', 'fisttp DWORD PTR [esp]'],
+    ['f3 0f 1e fb', 'endbr32'], ['0f 18 00', 'prefetchnta BYTE PTR [eax]'], ['0f 19 c3', 'nop    ebx'],
   ];
   for (const [bytes, want] of cases) {
     it(`${bytes} → ${want}`, () => {
@@ -112,6 +118,10 @@ describe('formatInsn: objdump -M intel spelling', () => {
       expect(formatInsn(insn)).toBe(want);
     });
   }
+
+  it('fwait + a no-wait x87 control instruction is one line, as objdump shows it', () => {
+    expect(text([0x9b, 0xdf, 0xe0, 0x9b, 0xdb, 0xe3, 0x9b, 0xd9, 0x38, 0x9b, 0x90], 0)).toEqual(['fstsw  ax', 'finit', 'fstcw  WORD PTR [eax]', 'fwait', 'nop']);
+  });
 
   it('branch targets: 0x… without symbols, addr <sym+off> with them', () => {
     expect(text([0xeb, 0xfe], 0x3c)).toEqual(['jmp    0x3c']);
@@ -178,7 +188,7 @@ describe('formatInsn: objdump -M intel spelling', () => {
 
 interface Case {
   bytes: number[];
-  /** The table entry, or null for the x87 escapes (no table entries: the CPU has no FPU). */
+  /** The table entry, or null for the raw x87 escape sweep (every ModRM of D8-DF). */
   def: OpDef | null;
 }
 
@@ -188,8 +198,11 @@ interface Case {
  *   66 0f 09     — objdump reads 0F 09 with a 66 prefix as an SSE-style mandatory-prefix
  *                  slot and prints (bad); i386-family CPUs ignore the 66 and run wbinvd.
  */
-const OBJDUMP_DIFFERS = new Set(['d6']);
-const OBJDUMP_DIFFERS_66 = new Set(['0f 09']);
+//   0f 1a, 0f 1b — hint NOPs on this CPU (no MPX); objdump names them bndldx/bndstx/bndmov.
+const OBJDUMP_DIFFERS = new Set(['d6', '0f 1a', '0f 1b']);
+const OBJDUMP_DIFFERS_A16 = new Set<string>();
+// 66 0f 1c /0 — objdump: cldemote only without 0x66 (a hint NOP either way here).
+const OBJDUMP_DIFFERS_66 = new Set(['0f 09', '0f 1c']);
 
 /** Encodings of every table entry (deterministic). */
 function generateCorpus(): Case[] {
@@ -204,7 +217,7 @@ function generateCorpus(): Case[] {
     // (ES, DS, DX …) are upper case throughout, forms have a lower-case size letter or are M.
     const modrm = def.ext !== undefined || ops.some((o) => /^(M|[EGMRSCD][a-z]+)$/.test(o));
     const zForm = ops.some((o) => /^Z[a-z]/.test(o));
-    const regOnly = ops.some((o) => /^[RCD][a-z]/.test(o)) || def.modrm === 'reg';
+    const regOnly = ops.some((o) => /^[RCD][a-z]/.test(o)) || def.modrm === 'reg' || def.rm !== undefined;
     const memOnly = ops.some((o) => /^M/.test(o)) || def.modrm === 'mem';
     const stringOp = ops.some((o) => /^[XY][a-z]/.test(o));
     const regVals = def.ext !== undefined ? [def.ext]
@@ -244,7 +257,7 @@ function generateCorpus(): Case[] {
           continue;
         }
         if (!memOnly) {
-          for (const reg of regVals) for (const rm of [0, 3, 6]) out.push({ def, bytes: [...pre, ...op, 0xc0 | (reg << 3) | rm, ...imms(os, 4)] });
+          for (const reg of regVals) for (const rm of def.rm !== undefined ? [def.rm] : [0, 3, 6]) out.push({ def, bytes: [...pre, ...op, 0xc0 | (reg << 3) | rm, ...imms(os, 4)] });
         }
         if (regOnly) continue;
         const mem32: number[][] = [
@@ -257,7 +270,7 @@ function generateCorpus(): Case[] {
           out.push({ def, bytes: [...pre, ...op, m[0] | (reg << 3), ...m.slice(1), ...imms(os, 4)] });
         }
         const mem16: number[][] = [[0x00], [0x46, 0x04], [0x06, 0x34, 0x12], [0x81, 0x34, 0x92]];
-        for (const m of mem16) {
+        for (const m of OBJDUMP_DIFFERS_A16.has(key) ? [] : mem16) {
           const reg = pick(regVals);
           out.push({ def, bytes: [0x67, ...pre, ...op, m[0] | (reg << 3), ...m.slice(1), ...imms(os, 2)] });
         }

@@ -54,13 +54,14 @@ describe('cpuid', () => {
       .map((v) => String.fromCharCode(v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, v >>> 24)).join('');
     expect(vendor).toBe('GenuineIntel');
   });
-  it('leaf 1: family 5, no FPU/MMX/SSE; TSC, CX8, CMOV, PSE, PGE', () => {
+  it('leaf 1: family 6 (i686), FPU, no MMX/SSE/FXSR; TSC, CX8, CMOV, PSE, PGE', () => {
     const r = run('0f a2').set({ eax: 1, ebx: 9, ecx: 9 }).go().expect({ eax: CPUID_SIGNATURE, ebx: 0, ecx: 0 });
     const edx = r.reg('edx');
     expect(edx).toBe(CPUID_FEATURES_EDX);
-    expect((r.reg('eax') >> 8) & 0xf).toBe(5);
+    expect((r.reg('eax') >> 8) & 0xf).toBe(6);
     const bit = (n: number) => (edx >>> n) & 1;
-    expect([bit(0), bit(23), bit(25), bit(26)]).toEqual([0, 0, 0, 0]); // FPU MMX SSE SSE2
+    expect(bit(0)).toBe(1); // FPU
+    expect([bit(1), bit(23), bit(24), bit(25), bit(26)]).toEqual([0, 0, 0, 0, 0]); // VME MMX FXSR SSE SSE2
     expect([bit(3), bit(4), bit(8), bit(13), bit(15)]).toEqual([1, 1, 1, 1, 1]); // PSE TSC CX8 PGE CMOV
   });
   it('leaves beyond the maximum (basic or extended) return leaf 1', () => {
@@ -106,7 +107,14 @@ describe('ud2 / fwait / nop', () => {
     run('66 0f 1f 44 00 00').go().expect({ eip: CODE_BASE + 6 });
     run('0f 1f c0').go().expect({ eip: CODE_BASE + 3 });
   });
-  it('0f 1f with another ModRM extension is #UD', () => {
-    run('0f 1f 08').go().expectFault(6);
+  it('the hint-NOP space 0f 18-0f 1f /r and endbr32 (f3 0f 1e fb) do nothing and touch no memory', () => {
+    run('0f 1f 08').set({ eax: 0x7ff00000 }).go().expectNoFault().expect({ eip: CODE_BASE + 3 }).cycles(1);
+    run('f3 0f 1e fb').go().expectNoFault().expect({ eip: CODE_BASE + 4 });
+    for (let op = 0x18; op <= 0x1f; op++) {
+      run(`0f ${op.toString(16)} 80 78 56 34 12`).set({ eax: 0x7ff00000 }).go().expectNoFault().expect({ eip: CODE_BASE + 7 });
+    }
+  });
+  it('0f 0d (not a hint NOP on this CPU) is #UD', () => {
+    run('0f 0d 08').go().expectFault(6);
   });
 });

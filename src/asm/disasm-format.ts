@@ -282,6 +282,11 @@ export function formatParts(i: Insn, target: TargetFormatter): Formatted {
   const raw = rawOf(i);
   const c = new Ctx(i, raw, target);
   if (def.mnemonic === '(fpu)') return x87Parts(c);
+  if (def.code.length === 1 && def.code[0] >= 0xd8 && def.code[0] <= 0xdf) return x87TableParts(c);
+  // endbr32 / endbr64 (F3 0F 1E FB / FA): hint NOPs on this CPU, named as objdump does.
+  if (def.code[0] === 0x0f && def.code[1] === 0x1e && i.rep === REP_E && (raw.modrm === 0xfb || raw.modrm === 0xfa)) {
+    return { mnemonic: raw.modrm === 0xfb ? 'endbr32' : 'endbr64', operands: [] };
+  }
   let name = def.mnemonic;
   if (def.mnemonic16 !== undefined && c.os() === 2) name = def.mnemonic16;
   const mapped = OBJDUMP_NAME[def.mnemonic];
@@ -323,7 +328,7 @@ export function formatParts(i: Insn, target: TargetFormatter): Formatted {
 
 const X87_SIZE: Record<string, string> = { d: 'DWORD PTR ', q: 'QWORD PTR ', t: 'TBYTE PTR ', w: 'WORD PTR ', '': '' };
 
-/** An x87 escape (D8-DF), named by disasm-x87.ts. */
+/** An x87 escape (D8-DF) with no table entry (the CPU raises #UD), named by disasm-x87.ts. */
 function x87Parts(c: Ctx): Formatted {
   const { i, raw } = c;
   const f = x87Form(raw.op[0], raw.modrm);
@@ -336,6 +341,18 @@ function x87Parts(c: Ctx): Formatted {
     const st = 'st(' + i.rm + ')';
     ops = f.operands === 'st,i' ? ['st', st] : f.operands === 'i,st' ? [st, 'st'] : f.operands === 'i' ? [st] : f.operands ? [f.operands] : [];
   }
+  return { mnemonic: [...prefixWords(c, name), name].join(' '), operands: ops };
+}
+
+const X87_MEM_SIZE: Record<string, string> = { Mw: 'WORD PTR ', Md: 'DWORD PTR ', Mq: 'QWORD PTR ', Mt: 'TBYTE PTR ', M: '' };
+
+/** An x87 instruction of the opcode table: its mnemonic and ST / ST(i) / memory operands. */
+function x87TableParts(c: Ctx): Formatted {
+  const { i } = c;
+  let name = i.def.mnemonic;
+  const toks = i.def.operands ? i.def.operands.split(',') : [];
+  const ops = toks.map((t) => (t === 'ST' ? 'st' : t === 'STi' ? `st(${i.rm})` : t === 'AX' ? 'ax' : memory(c, X87_MEM_SIZE[t] ?? '')));
+  if (X87_SIZE_SUFFIXED.has(name) && c.os() === 2) name += 'w';
   return { mnemonic: [...prefixWords(c, name), name].join(' '), operands: ops };
 }
 

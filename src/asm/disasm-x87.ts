@@ -1,7 +1,8 @@
-// x87 escape opcodes (D8-DF) for the disassembler. The CPU has no FPU (its decoder maps
-// D8-DF to one '(fpu)' entry that raises #NM/#UD), so the opcode table has no x87
-// mnemonics; this file names them the way objdump -M intel does (checked against
-// binutils 2.40 by tests/disasm.test.ts), so stray x87 bytes disassemble readably.
+// x87 escape encodings (D8-DF) that have no entry in the opcode table — the CPU's
+// decoder maps them to one '(fpu)' entry that raises #NM/#UD — named the way objdump -M
+// intel does (checked against binutils 2.40 by tests/disasm.test.ts), so that such bytes
+// (fisttp, ffreep, the 8087/287 fneni …) still disassemble readably. Implemented x87
+// instructions are formatted from the opcode table (disasm-format.ts).
 
 /** A decoded x87 form: mnemonic, and the operand pattern. */
 export interface X87Form {

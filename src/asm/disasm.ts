@@ -146,11 +146,26 @@ export function disassemble(bytes: Uint8Array, address: number, symbols?: Symbol
       off += n;
       continue;
     }
+    // objdump shows fwait followed by a no-wait x87 control instruction as NASM's waiting
+    // form (9B DF E0 is `fstsw ax`), one line.
+    if (insn.bytes.length === 1 && insn.bytes[0] === 0x9b && off + 1 < bytes.length && bytes[off + 1] >= 0xd8 && bytes[off + 1] <= 0xdf) {
+      const next = decodeAt(bytes, off + 1, (addr + 1) >>> 0, code32);
+      if (off + 1 + next.len <= bytes.length && NOWAIT.has(next.def.mnemonic)) {
+        const f = formatParts(next, (t) => formatTarget(t, table));
+        const waiting = { mnemonic: f.mnemonic.replace(/\bfn/, 'f'), operands: f.operands };
+        out.push(line(addr, [0x9b, ...next.bytes], waiting, insn));
+        off += 1 + next.len;
+        continue;
+      }
+    }
     out.push(line(addr, insn.bytes.slice(), formatParts(insn, (t) => formatTarget(t, table)), insn));
     off += insn.len;
   }
   return out;
 }
+
+/** The no-wait x87 control instructions that have a waiting form (fstsw, finit …). */
+const NOWAIT = new Set(['fninit', 'fnclex', 'fnstsw', 'fnstcw', 'fnstenv', 'fnsave']);
 
 function line(address: number, bytes: number[], f: Formatted, insn: Insn | null): DisasmLine {
   const text = f.mnemonic === '.byte' ? '.byte ' + f.operands[0] : joinParts(f);

@@ -89,6 +89,7 @@ function tplSize(t: string, os: number): number | undefined {
     case 'd': return 32;
     case 'v': return os;
     case 'q': return 64;
+    case 't': return 80;
     case 'p': return os === 32 ? 48 : 32;
     case 's': return 48;
     case 'a': return os * 2;
@@ -111,6 +112,14 @@ export function encodeInstruction(ins: InstrStmt, env: EncodeEnv): number[] {
     if (r.reg.size !== r2.reg.size) throw new AsmError('mismatch in operand sizes', r2.col);
     return [...orderPrefixes(ins.prefixes, undefined, r.reg.size === 16, false), 0x90];
   }
+
+  // endbr32 (CET): a hint NOP on this CPU (ops/misc.ts), F3 0F 1E FB.
+  if (name === 'endbr32' && operands.length === 0) return [0xf3, 0x0f, 0x1e, 0xfb];
+  // NASM's waiting x87 spellings: fwait, then the no-wait instruction (finit = 9B DB E3).
+  const nowait = X87_WAIT_FORMS[name];
+  if (nowait) return [0x9b, ...encodeInstruction({ ...ins, mnemonic: nowait }, env)];
+  if (X87_ARITH.has(name) && operands.length === 0) return encodeInstruction({ ...ins, mnemonic: name + 'p' }, env);
+  operands = x87Operands(name, operands);
 
   const forms = formsByName().get(name);
   if (!forms) throw new AsmError(`unknown instruction '${ins.mnemonic}'`, ins.mnemonicCol);
@@ -163,6 +172,42 @@ export function encodeInstruction(ins: InstrStmt, env: EncodeEnv): number[] {
   return pool[0].bytes;
 }
 
+/** NASM's waiting forms of the no-wait x87 control instructions. */
+const X87_WAIT_FORMS: Record<string, string> = {
+  finit: 'fninit', fclex: 'fnclex', fstsw: 'fnstsw', fstcw: 'fnstcw', fstenv: 'fnstenv', fsave: 'fnsave',
+};
+/** x87 arithmetic whose operand-less / one-operand forms NASM completes. */
+const X87_ARITH = new Set(['fadd', 'fmul', 'fsub', 'fsubr', 'fdiv', 'fdivr']);
+const X87_ST0_FIRST = /^(fcomi|fcomip|fucomi|fucomip|fcmov[a-z]+)$/;
+
+/**
+ * NASM's implied x87 operands (its insns.dat): `fadd` = `faddp st1, st0`; `faddp` =
+ * `faddp st1, st0`, `faddp st2` = `faddp st2, st0`; `fadd st2` = `fadd st0, st2`;
+ * `fcom` = `fcom st1` (fcomp, fucom, fucomp, fxch alike); `fcom st0, st2` = `fcom st2`;
+ * `fxch st2, st0` = `fxch st2`; `fcomi st2` = `fcomi st0, st2` (fcmovcc alike).
+ */
+function x87Operands(name: string, ops: Operand[]): Operand[] {
+  if (name[0] !== 'f') return ops;
+  const st = (n: number, col: number): Operand => ({ k: 'reg', reg: { kind: 'fpureg', num: n, size: 80 }, name: 'st' + n, col } as Operand);
+  const isSt = (o: Operand | undefined, n?: number) => o !== undefined && o.k === 'reg' && o.reg.kind === 'fpureg' && (n === undefined || o.reg.num === n);
+  const col = ops[0]?.col ?? 0;
+  const base = name.endsWith('p') ? name.slice(0, -1) : name;
+  if (X87_ARITH.has(base)) {
+    if (name !== base) {
+      if (ops.length === 0) return [st(1, col), st(0, col)];
+      if (ops.length === 1 && isSt(ops[0])) return [ops[0], st(0, col)];
+    } else if (ops.length === 1 && isSt(ops[0])) return [st(0, col), ops[0]];
+    return ops;
+  }
+  if (/^(fcom|fcomp|fucom|fucomp|fxch)$/.test(name)) {
+    if (ops.length === 0) return [st(1, col)];
+    if (ops.length === 2 && isSt(ops[0], 0) && isSt(ops[1])) return [ops[1]];
+    if (ops.length === 2 && name === 'fxch' && isSt(ops[1], 0) && isSt(ops[0])) return [ops[0]];
+  }
+  if (X87_ST0_FIRST.test(name) && ops.length === 1 && isSt(ops[0])) return [st(0, col), ops[0]];
+  return ops;
+}
+
 function orderPrefixes(explicit: number[], seg: number | undefined, o16: boolean, a16: boolean): number[] {
   const out: number[] = [];
   for (const p of explicit) if (p === 0xf0 || p === 0xf2 || p === 0xf3) out.push(p);
@@ -200,6 +245,14 @@ function tryForm(form: Form, ops: Operand[], os: 16 | 32, ins: InstrStmt, env: E
     const t = tpl[k];
     const o = ops[k];
     const kind = t[0];
+    if (t === 'ST' || t === 'STi') {
+      // x87 stack registers: ST is st0; STi goes in ModRM.rm with mod = 3.
+      if (o.k !== 'reg' || o.reg.kind !== 'fpureg') return null;
+      if (t === 'ST') {
+        if (o.reg.num !== 0) return null;
+      } else rmOp = o;
+      continue;
+    }
     const fixed = FIXED_REGS[t];
     if (fixed) {
       if (o.k !== 'reg' || o.reg.kind !== fixed.kind || o.reg.num !== fixed.num) return null;
@@ -362,7 +415,8 @@ function tryForm(form: Form, ops: Operand[], os: 16 | 32, ins: InstrStmt, env: E
   const code = def.code.slice();
   if (zreg !== undefined) code[code.length - 1] += zreg;
   out.push(...code);
-  if (def.ext !== undefined || reg !== undefined || rmOp !== undefined) {
+  if (def.rm !== undefined) out.push(0xc0 | (def.ext! << 3) | def.rm); // a whole-ModRM x87 form (d9 e8)
+  else if (def.ext !== undefined || reg !== undefined || rmOp !== undefined) {
     const r = def.ext ?? reg ?? 0;
     if (!rmOp) throw new AsmError(`internal: no r/m operand for ${def.mnemonic} ${def.operands}`, ins.mnemonicCol);
     if (rmOp.k === 'reg') out.push(0xc0 | (r << 3) | rmOp.reg.num);
@@ -377,7 +431,8 @@ function tryForm(form: Form, ops: Operand[], os: 16 | 32, ins: InstrStmt, env: E
   // (`add ax, 5` is 66 83 C0 05, not 66 05 05 00), then the lower ModRM extension, then
   // the lower opcode; reg-reg xchg puts the first operand in ModRM.reg, test in r/m.
   const wantSwap = def.mnemonic === 'xchg' && ops.every((x) => x.k === 'reg');
-  const pref = (tpl.includes('Ibs') ? 0 : 1_000_000) + (swapped === wantSwap ? 0 : 100_000) + (def.ext ?? 0) * 1000 + (def.code.length - 1) * 256 + def.code[def.code.length - 1];
+  // x87 `fadd st0, st0`: NASM takes the "fpureg, st0" form (DC C0), listed first.
+  const pref = (tpl.includes('Ibs') ? 0 : 1_000_000) - (tpl[0] === 'STi' && tpl[1] === 'ST' ? 500_000 : 0) + (swapped === wantSwap ? 0 : 100_000) + (def.ext ?? 0) * 1000 + (def.code.length - 1) * 256 + def.code[def.code.length - 1];
   return { form, os, bytes: out, memSize, unpinned, swapped, pref };
 }
 

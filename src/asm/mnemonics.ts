@@ -67,6 +67,7 @@ function buildForms(ops: readonly OpDef[]): Map<string, Form[]> {
     map.set(f.name, list);
   };
   for (const def of ops) {
+    if (def.noAsm) continue;
     const tpl = templates(def);
     const m = def.mnemonic.toLowerCase();
     if (isStringOp(def)) {
@@ -110,8 +111,12 @@ export function formsByName(): Map<string, Form[]> {
   return cache.map;
 }
 
+/** Mnemonics the encoder spells itself (encoder.ts): NASM's waiting x87 forms, endbr32. */
+const EXTRA_MNEMONICS = new Set(['finit', 'fclex', 'fstsw', 'fstcw', 'fstenv', 'fsave', 'endbr32']);
+
 export function isMnemonic(name: string): boolean {
-  return formsByName().has(name.toLowerCase());
+  const n = name.toLowerCase();
+  return formsByName().has(n) || EXTRA_MNEMONICS.has(n);
 }
 
 export const PREFIXES: Record<string, number> = {

@@ -7,7 +7,7 @@
 import { AsmError } from './diagnostics.js';
 import { Cursor, parseExpr, type Expr } from './expr.js';
 
-export type RegKind = 'gpr' | 'sreg' | 'creg' | 'dreg' | 'treg';
+export type RegKind = 'gpr' | 'sreg' | 'creg' | 'dreg' | 'treg' | 'fpureg';
 
 export interface RegInfo {
   kind: RegKind;
@@ -26,6 +26,8 @@ GPR32.forEach((r, i) => REGISTERS.set(r, { kind: 'gpr', num: i, size: 32 }));
 GPR16.forEach((r, i) => REGISTERS.set(r, { kind: 'gpr', num: i, size: 16 }));
 GPR8.forEach((r, i) => REGISTERS.set(r, { kind: 'gpr', num: i, size: 8 }));
 SREGS.forEach((r, i) => REGISTERS.set(r, { kind: 'sreg', num: i, size: 16 }));
+// The x87 stack registers, NASM's st0-st7 (80 bits).
+for (let i = 0; i < 8; i++) REGISTERS.set('st' + i, { kind: 'fpureg', num: i, size: 80 });
 for (let i = 0; i < 8; i++) {
   REGISTERS.set('cr' + i, { kind: 'creg', num: i, size: 32 });
   REGISTERS.set('dr' + i, { kind: 'dreg', num: i, size: 32 });

@@ -13,8 +13,9 @@ import { Mmu } from '../mmu/mmu.js';
 import { BlockCache, type Block } from './blocks.js';
 import { deliverException, deliverInterrupt } from './interrupts.js';
 import type { Insn } from './insn.js';
-import { compileBlock, JIT_THRESHOLD } from './jit.js';
+import { compileBlock, JIT_DONE, JIT_FAULT, JIT_RESUME, JIT_THRESHOLD } from './jit.js';
 import { PAGE_MASK, PAGE_SHIFT } from '../mmu/paging.js';
+import { FPU } from './fpu.js';
 
 /** Port I/O as the CPU sees it; the machine's I/O bus implements it. */
 export interface IoPorts {
@@ -90,6 +91,8 @@ export class CPU extends LazyFlags {
   stackMask = -1;
 
   readonly dr = new Int32Array(8);
+  /** The x87 FPU (fpu.ts). */
+  readonly fpu = new FPU();
 
   readonly mmu: Mmu;
   io: IoPorts = NO_IO;
@@ -158,6 +161,7 @@ export class CPU extends LazyFlags {
     this.dr.fill(0);
     this.dr[6] = 0xffff0ff0 | 0;
     this.dr[7] = 0x400;
+    this.fpu.reset();
   }
 
   // ---------------------------------------------------------------------------------
@@ -395,25 +399,35 @@ export class CPU extends LazyFlags {
     const n = insns.length < maxInsns ? insns.length : maxInsns;
     const tf = this.flags & EFLAGS_TF;
     this.intShadow = false;
+    let start = 0;
     if (n === insns.length && this.jit) {
       let compiled = block.compiled;
       if (compiled === null && ++block.hits === this.jitThreshold && !block.uncached) {
         compiled = block.compiled = compileBlock(block);
       }
       if (compiled !== null) {
+        let status: number;
         try {
-          if (compiled(this, insns)) return;
+          status = compiled(this, insns);
         } catch (e) {
           if (e !== FAULT) throw e;
+          status = JIT_FAULT;
+        }
+        if (status === JIT_DONE) return;
+        if (status === JIT_FAULT) {
+          // The instruction c faulted (thrown or returned): the block's instructions before
+          // it are complete and charged, as when it runs interpreted.
           const c = this.cur!;
           this.cycles += c.cyclesBefore + c.cycles - c.jitFlushed;
           this.instret += c.pos;
           this.exception(c.eip);
           return;
         }
+        // JIT_RESUME + k: interpret the rest of the block from instruction k
+        if (status >= JIT_RESUME) start = status - JIT_RESUME;
       }
     }
-    let k = 0;
+    let k = start;
     try {
       for (; k < n; k++) {
         const i = insns[k];

@@ -2,7 +2,7 @@
 // by the dispatch that optable.ts builds from the opcode table. It produces Insn objects
 // for the block cache (and for the disassembler through decodeAt).
 
-import { EBP, ESP, REG_NONE, SEG_DS, SEG_SS, VEC_GP, VEC_UD } from './constants.js';
+import { EBP, ESP, REG_NONE, SEG_CS, SEG_DS, SEG_SS, VEC_GP, VEC_UD } from './constants.js';
 import type { CPU } from './cpu.js';
 import { raise } from './fault.js';
 import { Insn, REP_E, REP_NE, type Handler } from './insn.js';
@@ -52,6 +52,7 @@ function planFor(def: OpDef): Plan {
 /** Stand-in table entries for undecodable bytes: they raise when executed, not decoded. */
 const UD_DEF: OpDef = { code: [], mnemonic: '(bad)', operands: '', cycles: 1, ends: true, exec: () => raise(VEC_UD, -1) };
 const TOO_LONG_DEF: OpDef = { code: [], mnemonic: '(bad)', operands: '', cycles: 1, ends: true, exec: () => raise(VEC_GP, 0) };
+/** x87 escape bytes with no table entry: #NM under CR0.EM/TS (as every escape), else #UD. */
 const FPU_DEF: OpDef = { code: [], mnemonic: '(fpu)', operands: '', cycles: 1, ends: true, exec: (cpu) => cpu.noFpu() };
 
 /** Thrown (internally) when a non-first instruction of a block would cross its page. */
@@ -111,19 +112,18 @@ export function decodeInsn(src: ByteSource, eip: number, code32: boolean): Insn 
     if (k >= 15) return finishBad(TOO_LONG_DEF, eip, k, src);
     idx = 256 + src.byte(k++);
   }
-  // x87 escapes: decode the ModRM for the length, then #NM/#UD when executed.
+  // x87 escapes (D8-DF) always have a ModRM byte; a form with no table entry raises #NM
+  // or #UD when executed (FPU_DEF).
   const isEsc = idx >= 0xd8 && idx <= 0xdf;
-  const slot = isEsc ? undefined : DISPATCH[idx];
+  const slot = DISPATCH[idx];
   let def: OpDef | undefined = slot?.single;
   let modrm = -1;
   if (isEsc || (slot && !def)) {
     if (k >= 15) return finishBad(TOO_LONG_DEF, eip, k, src);
     modrm = src.byte(k++);
-    if (isEsc) def = FPU_DEF;
-    else {
-      const g = slot!.group![(modrm >> 3) & 7];
-      def = g ? ((modrm >> 6) === 3 ? g.reg : g.mem) : undefined;
-    }
+    const g = slot?.group?.[(modrm >> 3) & 7];
+    def = g ? ((modrm >> 6) === 3 ? (g.rms ? g.rms[modrm & 7] : g.reg) : g.mem) : undefined;
+    if (!def && isEsc) def = FPU_DEF;
   }
   if (!def) return finishBad(UD_DEF, eip, k, src);
 
@@ -135,6 +135,8 @@ export function decodeInsn(src: ByteSource, eip: number, code32: boolean): Insn 
   i.rep = rep;
   i.lock = lock;
   if (plan.z) i.reg = (idx & 7);
+  // x87: imm2 holds the FOP, the 11-bit opcode FNSTENV stores (SDM vol. 1 §8.1.9).
+  if (isEsc) i.imm2 = ((idx & 7) << 8) | modrm;
 
   if (plan.modrm) {
     if (modrm < 0) modrm = src.byte(k++);
@@ -293,6 +295,8 @@ export function decodeBlock(cpu: CPU, lin: number, phys: number): Block {
       break;
     }
     if (i.def.ends || insns.length >= MAX_BLOCK) break;
+    // mov Sw,Ew ends the block unless it loads DS, ES, FS or GS
+    if (i.def.loadsSeg === 'reg' && (i.reg === SEG_SS || i.reg === SEG_CS || i.reg > 5)) break;
     eip = i.next;
     if ((((base + eip) | 0) ^ lin) >>> PAGE_SHIFT) break; // next instruction is on the next page
   }

@@ -9,11 +9,14 @@
 //   E  ModRM r/m (register or memory)     G  ModRM reg, a general register
 //   M  ModRM r/m, memory only             R  ModRM r/m, register only
 //   S  ModRM reg, a segment register      C  ModRM reg, a control register   D  debug register
+//   ST  the x87 stack top ST(0)          STi  ST(i), i from the ModRM r/m field (mod = 3)
 //   I  immediate   J  relative branch target   O  moffs (address in the instruction)
 //   A  far pointer immediate (ptr16:32)   X  DS:ESI string operand  Y  ES:EDI string operand
 //   Z  register encoded in the low 3 bits of the opcode byte (SDM: "+rb/+rw/+rd")
 // with sizes b (byte), w (word), d (dword), v (word or dword by operand size), p (far
-// pointer 16:16 or 16:32), a (bound pair), q (qword), s (6-byte descriptor-table pointer).
+// pointer 16:16 or 16:32), a (bound pair), q (qword), s (6-byte descriptor-table pointer),
+// t (ten bytes: m80fp, m80bcd). A bare M of the x87 (fldenv, fnsave) is an environment
+// image whose size follows the operand size.
 // "Ibs" is an imm8 sign-extended to the operand size. Fixed operands are written by name:
 //   AL, CL, DX, eAX (AX or EAX), 1, ES, CS, SS, DS, FS, GS; eCX eDX eBX eSP eBP eSI eDI
 //   (by operand size, like eAX) name the register of xchg 91-97.
@@ -32,6 +35,7 @@ import { MISC_OPS } from './ops/misc.js';
 import { BCD_OPS } from './ops/bcd.js';
 import { FAR_OPS } from './ops/far.js';
 import { IO_OPS } from './ops/io.js';
+import { FPU_OPS } from './ops/fpu-control.js';
 
 export interface OpDef {
   /** Opcode bytes after the prefixes: [op] or [0x0f, op]. For Z forms, the first of eight. */
@@ -40,6 +44,9 @@ export interface OpDef {
   ext?: number;
   /** Restrict to a ModRM kind when the two mean different things (0F 01 /7 etc.). */
   modrm?: 'mem' | 'reg';
+  /** A register form fixed by the whole ModRM byte (mod = 3, this r/m), as the x87's
+   *  D9 E0 fchs: the SDM's "D9 E0" is ext 4, rm 0. Implies modrm 'reg'. */
+  rm?: number;
   mnemonic: string;
   /** Mnemonic with a 16-bit operand size, when it differs (cwde/cbw, iretd/iret …). */
   mnemonic16?: string;
@@ -63,6 +70,15 @@ export interface OpDef {
   /** Ends a basic block: control transfers and anything that changes CPU mode/state the
    *  block executor relies on (CS, CPL, IF/TF, CR0/CR3/CR4, the TLB). */
   ends?: boolean;
+  /**
+   * A load of a data segment register that does not end the block (mov Sw,Ew and
+   * pop DS/ES/FS/GS): the segment it loads, or 'reg' for the one the ModRM reg field names
+   * (a load of SS, or of no valid register, ends the block). Compiled code re-checks the
+   * flatness of that segment after the load (jit.ts).
+   */
+  loadsSeg?: number | 'reg';
+  /** Decode only: the assembler never chooses this entry (hint NOPs, aliases). */
+  noAsm?: boolean;
   /** Needs CPL 0 (else #GP(0)); the decoder wraps the handler with the check. */
   privileged?: boolean;
 }
@@ -70,6 +86,7 @@ export interface OpDef {
 export const ALL_OPS: readonly OpDef[] = [
   ...ALU_OPS, ...SHIFT_OPS, ...MULDIV_OPS, ...BIT_OPS, ...MOVE_OPS,
   ...STACK_OPS, ...STRING_OPS, ...BRANCH_OPS, ...SYSTEM_OPS, ...MISC_OPS, ...BCD_OPS, ...FAR_OPS, ...IO_OPS,
+  ...FPU_OPS,
 ];
 
 /**
@@ -92,7 +109,7 @@ export function hasZ(def: OpDef): boolean {
  */
 export interface Slot {
   single?: OpDef;
-  group?: Array<{ mem?: OpDef; reg?: OpDef } | undefined>;
+  group?: Array<{ mem?: OpDef; reg?: OpDef; rms?: Array<OpDef | undefined> } | undefined>;
 }
 
 /** Dispatch for one-byte opcodes (0..255) and 0F-prefixed ones (256..511). */
@@ -120,6 +137,14 @@ export function buildDispatch(ops: readonly OpDef[]): Array<Slot | undefined> {
       if (slot.single) throw new Error(`opcode table: duplicate entry ${describe(def)}`);
       slot.group ??= new Array(8).fill(undefined);
       const g = (slot.group[def.ext] ??= {});
+      if (def.rm !== undefined) {
+        if (g.reg) throw new Error(`opcode table: duplicate entry ${describe(def)} (also ${describe(g.reg)})`);
+        g.rms ??= new Array(8).fill(undefined);
+        if (g.rms[def.rm]) throw new Error(`opcode table: duplicate entry ${describe(def)} (also ${describe(g.rms[def.rm]!)})`);
+        g.rms[def.rm] = def;
+        continue;
+      }
+      if (g.rms && def.modrm !== 'mem') throw new Error(`opcode table: duplicate entry ${describe(def)}`);
       const kinds: Array<'mem' | 'reg'> = def.modrm ? [def.modrm] : ['mem', 'reg'];
       for (const kind of kinds) {
         if (g[kind]) throw new Error(`opcode table: duplicate entry ${describe(def)} (also ${describe(g[kind]!)})`);

@@ -16,7 +16,7 @@ const MEM = [
 ];
 const MEM_FEW = ['[eax]', '[ebp-8]', '[ebx+ecx*4+0x12345678]', '[0x12345678]', '[fs:esi]', '[bx+di]'];
 const SREG = ['es', 'cs', 'ss', 'ds', 'fs', 'gs'];
-const SIZE: Record<number, string> = { 8: 'byte', 16: 'word', 32: 'dword', 64: 'qword' };
+const SIZE: Record<number, string> = { 8: 'byte', 16: 'word', 32: 'dword', 64: 'qword', 80: 'tword' };
 
 function imms(t: string, os: number): string[] {
   switch (t) {
@@ -39,7 +39,7 @@ function imms(t: string, os: number): string[] {
 
 function tplSize(t: string, os: number): number {
   const c = t[t.length - 1];
-  return c === 'b' ? 8 : c === 'w' ? 16 : c === 'd' ? 32 : c === 'q' ? 64 : os;
+  return c === 'b' ? 8 : c === 'w' ? 16 : c === 'd' ? 32 : c === 'q' ? 64 : c === 't' ? 80 : os;
 }
 
 /** Sample operand texts for one template at operand size os. */
@@ -52,6 +52,9 @@ function samples(form: Form, t: string, os: number, k: number): string[] | null 
     ES: ['es'], CS: ['cs'], SS: ['ss'], DS: ['ds'], FS: ['fs'], GS: ['gs'],
   };
   if (fixed[t]) return fixed[t];
+  // x87 stack registers (NASM's st0-st7)
+  if (t === 'ST') return ['st0'];
+  if (t === 'STi') return ['st1', 'st0', 'st7'];
   const size = tplSize(t, os);
   const regs = size === 8 ? R8 : size === 16 ? R16 : R32;
   const memWith = (list: string[]) => list.map((m) => `${SIZE[size] ?? ''} ${m}`.trim());
@@ -194,6 +197,11 @@ export function generateCorpus(): Corpus {
     'mov eax, dword [eax]', 'mov byte [eax], -1', 'mov word [eax], 0xffff', "add al, 'a'", 'cmp byte [esi], `\\n`', "mov eax, 'abcd'",
     'push dword -1', 'mov eax, [ebx+ecx]', 'mov eax, [ecx*1+ebx]', 'mov eax, [ebp*2]', 'mov eax, [esi*2+0x10]', 'mov eax, [-4+ebp]',
     'and esp, -16', 'sub esp, 0x100', 'mov al, [bp]', 'mov al, [di-1]', 'mov al, [bx+si+0x7f]', 'mov al, [bp+si-0x81]',
+    // x87: NASM's implied operands and its waiting spellings; endbr32
+    'fadd', 'fsub', 'fsubr', 'fmul', 'fdiv', 'fdivr', 'faddp', 'fsubrp st3', 'fdivp st2', 'fadd st2', 'fmul st7', 'fdivr st1',
+    'fcom', 'fcomp', 'fucom', 'fucomp', 'fxch', 'fxch st2, st0', 'fxch st0, st2', 'fcom st0, st3', 'fcomi st2', 'fucomip st1',
+    'fcmove st1', 'fcmovnbe st3', 'fadd st0, st0', 'fsub st0, st3', 'fsub st3, st0', 'finit', 'fclex', 'fstsw ax', 'fstsw [eax]',
+    'fstcw [eax]', 'fnstcw [ebp-2]', 'fldcw [ebp-2]', 'fstenv [eax]', 'fsave [eax]', 'fld tword [esp]', 'fstp qword [ebp-8]', 'endbr32',
   ];
   body.push(...extras);
   const count = body.length;

@@ -1,4 +1,4 @@
-// Miscellaneous (SDM vol. 2): nop (and the multi-byte 0F 1F /0 nop), hlt, the flag
+// Miscellaneous (SDM vol. 2): nop (and the multi-byte 0F 1F /0 nop, the hint NOPs), hlt, the flag
 // instructions clc stc cmc cld std, lahf/sahf, salc, cpuid, rdtsc, ud2, wait/fwait.
 //
 // Cycles (Intel486 PRM; HelpPC's 486 column): NOP 1; HLT 4; CLC/STC/CMC/CLD/STD 2;
@@ -8,8 +8,8 @@
 import type { OpDef } from '../optable.js';
 import type { Handler } from '../insn.js';
 import {
-  CR0_MP, CR0_TS, CR4_TSD, EAX, EBX, ECX, EDX,
-  EFLAGS_AF, EFLAGS_CF, EFLAGS_DF, EFLAGS_PF, EFLAGS_SF, EFLAGS_ZF, VEC_GP, VEC_NM, VEC_UD,
+  CR4_TSD, EAX, EBX, ECX, EDX,
+  EFLAGS_AF, EFLAGS_CF, EFLAGS_DF, EFLAGS_PF, EFLAGS_SF, EFLAGS_ZF, VEC_GP, VEC_UD,
 } from '../constants.js';
 import { raise } from '../fault.js';
 
@@ -41,26 +41,27 @@ const salc: Handler = (cpu) => cpu.set8(EAX, cpu.getCF() ? 0xff : 0);
 // CPUID
 
 /*
- * forkbox reports a Pentium-class CPU without an FPU (SDM vol. 2 "CPUID", and the
- * AP-485 application note for the family-5 encoding):
+ * forkbox reports a plain i686 (P6 family) with an x87 FPU (SDM vol. 2 "CPUID"):
  *
  *   leaf 0   EAX = 1 (highest basic leaf), EBX:EDX:ECX = "Genu" "ineI" "ntel"
- *   leaf 1   EAX = 0x0000_0521: family 5, model 2, stepping 1; EBX = ECX = 0
+ *   leaf 1   EAX = 0x0000_0611: family 6, model 1, stepping 1 (the Pentium Pro's
+ *            encoding); EBX = ECX = 0
  *            EDX feature bits, only for what forkbox implements:
+ *              bit 0  FPU   the x87 (fpu.ts, ops/fpu-*.ts)
  *              bit 3  PSE   4 MiB pages with CR4.PSE (mmu.ts)
  *              bit 4  TSC   rdtsc, CR4.TSD
  *              bit 8  CX8   cmpxchg8b
  *              bit 13 PGE   global pages with CR4.PGE (mmu.ts)
- *              bit 15 CMOV  cmovcc
- *            and clear: FPU (0), VME (1), DE (2: debug extensions are not advertised,
+ *              bit 15 CMOV  cmovcc, and with FPU fcmovcc and fcomi/fucomi
+ *            and clear: VME (1), DE (2: debug extensions are not advertised,
  *            whatever CR4.DE accepts), MSR (5: no rdmsr/wrmsr), PAE, MCE, APIC, SEP, MTRR,
- *            MCA, MMX (23), FXSR, SSE, SSE2 …
+ *            MCA, MMX (23), FXSR (24), SSE, SSE2 … (so no fisttp, which is SSE3)
  *   any other leaf (including 0x8000_0000): the data of the highest basic leaf, leaf 1,
- *            as Intel CPUs do for out-of-range inputs. Its EAX (0x521) is below
+ *            as Intel CPUs do for out-of-range inputs. Its EAX (0x611) is below
  *            0x8000_0000, so software finds no extended leaves.
  */
-export const CPUID_SIGNATURE = 0x00000521;
-export const CPUID_FEATURES_EDX = (1 << 3) | (1 << 4) | (1 << 8) | (1 << 13) | (1 << 15);
+export const CPUID_SIGNATURE = 0x00000611;
+export const CPUID_FEATURES_EDX = (1 << 0) | (1 << 3) | (1 << 4) | (1 << 8) | (1 << 13) | (1 << 15);
 const GENU = 0x756e6547; // "Genu"
 const INEI = 0x49656e69; // "ineI"
 const NTEL = 0x6c65746e; // "ntel"
@@ -92,21 +93,39 @@ const rdtsc: Handler = (cpu) => {
 };
 
 // ---------------------------------------------------------------------------------
-// WAIT/FWAIT: with no FPU, #NM when CR0.MP and CR0.TS are both set, else nothing
-// (SDM vol. 3A table 2-2).
+// WAIT/FWAIT (SDM vol. 2, vol. 3A table 2-2): #NM when CR0.MP and CR0.TS are both set
+// (CR0.EM does not matter), then a pending unmasked x87 exception raises #MF (vector
+// 16) when CR0.NE = 1 (fpu.ts).
 
-const fwait: Handler = (cpu) => {
-  const cr0 = cpu.mmu.cr0;
-  if (cr0 & CR0_MP && cr0 & CR0_TS) raise(VEC_NM, -1);
-};
+const fwait: Handler = (cpu) => cpu.fpu.wait(cpu);
 
 const nop: Handler = () => {};
+
+/** Hint NOPs are decode-only (noAsm): NASM's `nop r/m` is 0F 1F /0. */
+const HINT_NOPS: OpDef[] = [
+  ...['prefetchnta', 'prefetcht0', 'prefetcht1', 'prefetcht2'].flatMap((name, ext): OpDef[] => [
+    { code: [0x0f, 0x18], ext, modrm: 'mem', mnemonic: name, operands: 'Mb', cycles: 1, exec: nop, noAsm: true },
+    { code: [0x0f, 0x18], ext, modrm: 'reg', mnemonic: 'nop', operands: 'Ev', cycles: 1, exec: nop, noAsm: true },
+  ]),
+  ...[4, 5, 6, 7].map((ext): OpDef => ({ code: [0x0f, 0x18], ext, mnemonic: 'nop', operands: 'Ev', cycles: 1, exec: nop, noAsm: true })),
+  ...[0x19, 0x1a, 0x1b, 0x1d, 0x1e].map((op): OpDef => ({ code: [0x0f, op], mnemonic: 'nop', operands: 'Ev', cycles: 1, exec: nop, noAsm: true })),
+  // 0F 1C /0 with a memory operand is cldemote on later CPUs (a hint too): objdump's name
+  { code: [0x0f, 0x1c], ext: 0, modrm: 'mem', mnemonic: 'cldemote', operands: 'Mb', cycles: 1, exec: nop, noAsm: true },
+  { code: [0x0f, 0x1c], ext: 0, modrm: 'reg', mnemonic: 'nop', operands: 'Ev', cycles: 1, exec: nop, noAsm: true },
+  ...[1, 2, 3, 4, 5, 6, 7].map((ext): OpDef => ({ code: [0x0f, 0x1c], ext, mnemonic: 'nop', operands: 'Ev', cycles: 1, exec: nop, noAsm: true })),
+  ...[1, 2, 3, 4, 5, 6, 7].map((ext): OpDef => ({ code: [0x0f, 0x1f], ext, mnemonic: 'nop', operands: 'Ev', cycles: 1, exec: nop, noAsm: true })),
+];
 
 export const MISC_OPS: OpDef[] = [
   // 90 is xchg eax,eax, which is nop; F3 90 (pause) is the same with a rep prefix.
   { code: [0x90], mnemonic: 'nop', operands: '', cycles: 1, exec: nop },
   // The multi-byte nop compilers pad with; the operand is decoded but never accessed.
   { code: [0x0f, 0x1f], ext: 0, mnemonic: 'nop', operands: 'Ev', cycles: 1, exec: nop },
+  // The hint-NOP space 0F 18-0F 1F /r (SDM vol. 2 "NOP", opcode map table A-3: "Hint
+  // NOP"; 0F 18 /0-3 are prefetches on SSE processors, also no-ops architecturally).
+  // endbr32 (F3 0F 1E FB, CET) is one of them on a CPU without CET, as glibc's crt
+  // uses it.
+  ...HINT_NOPS,
   {
     code: [0xf4], mnemonic: 'hlt', operands: '', cycles: 4, privileged: true, ends: true,
     exec: (cpu) => {

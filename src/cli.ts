@@ -9,6 +9,7 @@
 //   2  usage errors: no command, an unknown or not-yet-implemented command, bad options
 
 import { isatty } from 'node:tty';
+import type { ConsoleTty } from './guest/fs/devices.js';
 import { runDemo } from './demo/run-demo.js';
 import { disasmCommand } from './asm/cli-disasm.js';
 import { runCommand } from './run-cli.js';
@@ -26,9 +27,10 @@ export interface CliIO {
   stdin?: NodeJS.ReadableStream | Uint8Array | string;
   /** The environment `forkbox run` passes on (absent: process.env). */
   env?: Record<string, string | undefined>;
-  /** The host's stdin and stdout are a terminal: `forkbox run`'s console is then one too
-   *  (TCGETS works, glibc line-buffers; src/guest/fs/devices.ts). Absent: not. */
-  isTTY?: boolean;
+  /** Which of the host's stdin, stdout, stderr are terminals: `forkbox run`'s console
+   *  streams are then too (TCGETS works there, glibc line-buffers;
+   *  src/guest/fs/devices.ts). Absent: none. */
+  isTTY?: ConsoleTty;
   /** Install a ctrl-C handler; returns the function that removes it. */
   onInterrupt?(handler: () => void): () => void;
   /** Resolves when the output streams can take more (back-pressure). */
@@ -68,7 +70,7 @@ const processIO: CliIO = {
     return process.env;
   },
   get isTTY() {
-    return isatty(0) && isatty(1);
+    return { stdin: isatty(0), stdout: isatty(1), stderr: isatty(2) };
   },
   onInterrupt: (handler) => {
     process.on('SIGINT', handler);

@@ -20,7 +20,7 @@ import { Machine } from './machine.js';
 import { Kernel, type KernelOptions } from './guest/kernel.js';
 import { timekeeping_init } from './guest/time.js';
 import { TASK_RUNNING } from './guest/task.js';
-import { set_console_tty } from './guest/fs/devices.js';
+import { set_console_tty, type ConsoleTty } from './guest/fs/devices.js';
 
 export interface RunOptions extends KernelOptions {
   /** Files of the in-memory filesystem: absolute guest path → contents. */
@@ -34,9 +34,10 @@ export interface RunOptions extends KernelOptions {
   maxCycles?: number;
   /** CLOCK_REALTIME at power-on, in seconds since 1970 (default 2026-01-01T00:00:00Z). */
   epoch?: number;
-  /** The console (fds 0-2, /dev/tty) is a terminal: TCGETS succeeds (default: not;
+  /** The console (fds 0-2, /dev/tty) is a terminal — all of it (true), or per stream as
+   *  the host's fds 0, 1, 2 are: TCGETS succeeds there (default: not;
    *  src/guest/fs/devices.ts). */
-  tty?: boolean;
+  tty?: ConsoleTty;
 }
 
 export type RunEnd = 'exit' | 'limit' | 'panic' | 'shutdown' | 'deadlock' | 'interrupted';

@@ -1302,7 +1302,7 @@ f_align:       resd 1`,
 };
 
 describe('the frames (Linux i386 layout)', () => {
-  it('rt_sigframe: pretcode = &retcode (no SA_RESTORER), the retcode bytes, pinfo/puc, uc_flags/link/stack, fpstate 0, alignment, DF clear', () => {
+  it('rt_sigframe: pretcode = &retcode (no SA_RESTORER), the retcode bytes, pinfo/puc, uc_flags/link/stack, fpstate (the math frame above, 64-aligned), alignment, DF clear', () => {
     const r = run(`
         sigact  ${SIG.SIGUSR1}, act
         std
@@ -1350,6 +1350,15 @@ ${RETCODE.record(260)}
         mov     eax, [ebp + 156]
         mov     [f_ssflags], eax
         mov     eax, [ebp + 164 + 76]
+        mov     ecx, eax
+        and     ecx, 63                     ; 64-byte aligned
+        cmp     eax, ebp                    ; above the frame (fpu.ts: the math frame first)
+        seta    al
+        movzx   eax, al
+        test    ecx, ecx
+        jz      .aligned
+        mov     eax, 0
+.aligned:
         mov     [f_fpstate], eax
         ret
 section .data
@@ -1370,7 +1379,7 @@ f_regs:     resd 3
       // b8 ad 00 00 00 cd 80 00: movl $173, %eax; int $0x80
       retcode0: 0x0000adb8, retcode1: 0x0080cd00, esp_plus_4_mod_16: 0, df_in_handler: 0, pinfo_off: 16, puc_off: 144,
       uc_flags: 0, uc_link: 0, uc_stack_flags: 2, // SS_DISABLE
-      fpstate: 0, eax_sig: SIG.SIGUSR1, edx_is_info: 1, ecx_is_uc: 1,
+      fpstate: 1, eax_sig: SIG.SIGUSR1, edx_is_info: 1, ecx_is_uc: 1,
     });
   });
 

@@ -11,7 +11,7 @@ export const NR = {
   setgid: 46, getgid: 47, signal: 48, geteuid: 49, getegid: 50, ioctl: 54, fcntl: 55,
   setpgid: 57, umask: 60, chroot: 61, dup2: 63, getppid: 64, getpgrp: 65, setsid: 66,
   sigaction: 67, sgetmask: 68, ssetmask: 69, sigsuspend: 72, sigpending: 73,
-  setrlimit: 75, getrlimit: 76, getrusage: 77, gettimeofday: 78, settimeofday: 79,
+  setrlimit: 75, getrlimit: 76, getrusage: 77, gettimeofday: 78, settimeofday: 79, getgroups: 80,
   symlink: 83, readlink: 85, mmap: 90, munmap: 91, truncate: 92, ftruncate: 93,
   fchmod: 94, getpriority: 96, setpriority: 97, statfs: 99, fstatfs: 100, socketcall: 102,
   setitimer: 104, getitimer: 105, stat: 106, lstat: 107, fstat: 108, wait4: 114,
@@ -34,10 +34,10 @@ export const NR = {
   statfs64: 268, fstatfs64: 269, tgkill: 270, waitid: 284, openat: 295, mkdirat: 296,
   fstatat64: 300, unlinkat: 301, renameat: 302, linkat: 303, symlinkat: 304,
   readlinkat: 305, fchmodat: 306, faccessat: 307, pselect6: 308, renameat2: 353,
-  ppoll: 309, set_robust_list: 311, get_robust_list: 312, utimensat: 320, eventfd: 323,
+  ppoll: 309, set_robust_list: 311, get_robust_list: 312, getcpu: 318, utimensat: 320, eventfd: 323,
   fallocate: 324, dup3: 330, pipe2: 331, prlimit64: 340, getrandom: 355, statx: 383,
   clock_gettime64: 403, clock_settime64: 404, clock_getres_time64: 406,
-  clock_nanosleep_time64: 407, rseq: 386, clone3: 435, faccessat2: 439,
+  clock_nanosleep_time64: 407, utimensat_time64: 412, pselect6_time64: 413, ppoll_time64: 414, futex_time64: 422, rseq: 386, clone3: 435, faccessat2: 439,
 } as const;
 
 /** errno values (include/uapi/asm-generic/errno-base.h, errno.h). */
@@ -139,6 +139,59 @@ export const AT = {
   AT_EUID: 12, AT_GID: 13, AT_EGID: 14, AT_PLATFORM: 15, AT_HWCAP: 16, AT_CLKTCK: 17,
   AT_SECURE: 23, AT_BASE_PLATFORM: 24, AT_RANDOM: 25, AT_HWCAP2: 26, AT_EXECFN: 31,
 } as const;
+
+/** poll events (include/uapi/asm-generic/poll.h). */
+export const POLLIN = 0x0001;
+export const POLLPRI = 0x0002;
+export const POLLOUT = 0x0004;
+export const POLLERR = 0x0008;
+export const POLLHUP = 0x0010;
+export const POLLNVAL = 0x0020;
+export const POLLRDNORM = 0x0040;
+export const POLLRDBAND = 0x0080;
+export const POLLWRNORM = 0x0100;
+export const POLLWRBAND = 0x0200;
+
+/** Resource limits (include/uapi/asm-generic/resource.h); RLIM_INFINITY of the i386
+ *  kernel, whose limits are unsigned longs (resource.ts). */
+export const RLIMIT_CPU = 0;
+export const RLIMIT_FSIZE = 1;
+export const RLIMIT_DATA = 2;
+export const RLIMIT_STACK = 3;
+export const RLIMIT_CORE = 4;
+export const RLIMIT_RSS = 5;
+export const RLIMIT_NPROC = 6;
+export const RLIMIT_NOFILE = 7;
+export const RLIMIT_MEMLOCK = 8;
+export const RLIMIT_AS = 9;
+export const RLIMIT_LOCKS = 10;
+export const RLIMIT_SIGPENDING = 11;
+export const RLIMIT_MSGQUEUE = 12;
+export const RLIMIT_NICE = 13;
+export const RLIMIT_RTPRIO = 14;
+export const RLIMIT_RTTIME = 15;
+export const RLIM_NLIMITS = 16;
+export const RLIM_INFINITY = 0xffffffff;
+
+/** getrandom flags (include/uapi/linux/random.h). */
+export const GRND_NONBLOCK = 0x0001;
+export const GRND_RANDOM = 0x0002;
+export const GRND_INSECURE = 0x0004;
+
+/** mremap flags and madvise advice (include/uapi/linux/mman.h, asm-generic/mman-common.h). */
+export const MREMAP_MAYMOVE = 1;
+export const MREMAP_FIXED = 2;
+export const MREMAP_DONTUNMAP = 4;
+export const MADV_NORMAL = 0;
+export const MADV_RANDOM = 1;
+export const MADV_SEQUENTIAL = 2;
+export const MADV_WILLNEED = 3;
+export const MADV_DONTNEED = 4;
+export const MADV_FREE = 8;
+export const MADV_DONTDUMP = 16;
+export const MADV_DODUMP = 17;
+export const MADV_COLD = 20;
+export const MADV_PAGEOUT = 21;
 
 /** Encode a wait status as Linux does (exit code in bits 8-15, signal in 0-6, core 0x80). */
 export function exitStatus(code: number): number {

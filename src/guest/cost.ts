@@ -54,3 +54,7 @@ export const CYC_RW = 60;
 export const CYC_SIGNAL = 80;
 /** Setting up a signal frame or taking one down (sigreturn), beyond the byte copies. */
 export const CYC_SIGFRAME = 200;
+// ---- the FPU (fpu.ts) ----
+/** Saving or restoring a task's x87 state (FNSAVE / FRSTOR of 108 bytes: ~50-100 cycles
+ *  each on an i486/Pentium), charged only for tasks whose FPU state is not FNINIT's. */
+export const CYC_FPU_SAVE = 80;

@@ -52,6 +52,8 @@ import { S_IXUGO } from './fs/inode.js';
 import { AT_FDCWD, LOOKUP_FOLLOW, path_lookupat } from './fs/namei.js';
 import { de_thread, exchange_leader } from './thread.js';
 import { trace_exec } from './tracepoints.js';
+import { absolute_path } from './fs/proc.js';
+import { fpu__clear_user_states } from './fpu.js';
 
 /** Most bytes of argument and environment strings (NULs included): Linux's classic
  *  MAX_ARG_PAGES (32 pages). More gives -E2BIG. */
@@ -334,6 +336,7 @@ export function kernel_execve(k: Kernel, t: Task, path: string, argv: string[], 
   const dt = de_thread(k, t, () => kernel_execve(k, t, path, argv, envp));
   if (dt !== 0) return dt;
   const stack = create_elf_tables(elf, path, argv, envp, at_random_bytes(t.group_leader.pid, path));
+  const exe_path = absolute_path(t, path); // before the point of no return: the cwd of now
 
   // The new address space, built beside the old one.
   const mm = mm_alloc(k);
@@ -354,8 +357,10 @@ export function kernel_execve(k: Kernel, t: Task, path: string, argv: string[], 
   use_mm(k, t, mm);
   if (oldmm) mmput(k, oldmm);
   clear_tls(k, t);
+  fpu__clear_user_states(k, t); // FNINIT: FCW 0x037F, every register empty (fpu.ts)
   exec_files(k, t); // unshare_files + do_close_on_exec (FD_CLOEXEC descriptors)
   flush_signal_handlers(k, t); // caught signals back to SIG_DFL, no alternate stack (signal.ts)
+  t.exe_path = exe_path;
   const base = path.slice(path.lastIndexOf('/') + 1);
   t.comm = Buffer.from(base, 'latin1').subarray(0, TASK_COMM_LEN - 1).toString('latin1');
   start_thread(k, t, elf.entry, stack.sp);

@@ -26,12 +26,14 @@
 // when the last mapping goes (exit, exec). Only dirty pages are written (the PTEs' D
 // bit, which the MMU sets on a write, is gathered into the address_space before the
 // PTEs go or at msync), and never past the file's size — a mapping cannot grow a file.
-// Unlike Linux, whose page cache IS the file, forkbox's file bytes and a shared
-// mapping's pages are two copies between write-backs: a read() of a page dirtied through
-// a mapping sees the old bytes until msync or munmap, and a write() to a page already
-// mapped is not seen by the mapping (the page was read at its first fault; a page not
-// yet faulted in does see it). Programs that msync before reading (as POSIX asks) see
-// what Linux shows.
+// Linux's page cache IS the file; forkbox keeps the file's bytes and a shared mapping's
+// pages as two copies, kept coherent for read(2) and write(2) as the page cache would
+// be: a write() to a page some shared mapping has faulted in is copied into that frame
+// too (filemap_write_sync: every mapper sees it at once), and a read() of such a page
+// first takes the frame's bytes into the file (filemap_read_sync: stores through a
+// mapping are seen without msync). (Private mappings keep the page they read at their
+// fault, as they may on Linux once written; an untouched private page reads the file
+// at its first fault.)
 //
 // /dev/zero: mmap of it is anonymous memory (private or shared), as in Linux.
 
@@ -180,6 +182,48 @@ function writeback(k: Kernel, m: AddressSpace, which: Iterable<number>): number 
   }
   if (err === 0) inode.mtime = inode.ctime = k.vfs.now();
   return err;
+}
+
+// ---------------------------------------------------------------------------------------
+// Coherence with read(2) and write(2) (the header).
+
+/** The pages of [pos, pos + n) of m that are mapped, with the byte range of each. */
+function* mapped_pages(m: AddressSpace, pos: number, n: number): Generator<[number, number, number]> {
+  if (m.pages.size === 0 || n <= 0) return;
+  for (let pgoff = Math.floor(pos / PAGE_SIZE); pgoff * PAGE_SIZE < pos + n; pgoff++) {
+    const frame = m.pages.get(pgoff);
+    if (frame === undefined) continue;
+    const start = Math.max(pos, pgoff * PAGE_SIZE);
+    const end = Math.min(pos + n, (pgoff + 1) * PAGE_SIZE);
+    yield [frame, start, end];
+  }
+}
+
+/**
+ * Before read() of [pos, pos + n) of inode: the bytes of pages a shared mapping holds
+ * (possibly written through it) into the file's bytes, never past its size.
+ */
+export function filemap_read_sync(k: Kernel, inode: Inode, pos: number, n: number): void {
+  const m = mappings.get(inode);
+  if (!m) return;
+  n = Math.min(n, inode.size - pos);
+  for (const [frame, start, end] of mapped_pages(m, pos, n)) {
+    if (inode.shared && k.vfs.reserve(inode, inode.size) < 0) return; // the old bytes, then
+    const phys = PageAllocator.phys(frame) + (start % PAGE_SIZE);
+    inode.data.set(k.mmu.u8.subarray(phys, phys + (end - start)), start);
+    k.charge(CYC_PAGE_COPY);
+  }
+}
+
+/** After write() put [pos, pos + n) into inode's bytes: the same bytes into the frames a
+ *  shared mapping holds for those pages. */
+export function filemap_write_sync(k: Kernel, inode: Inode, pos: number, n: number): void {
+  const m = mappings.get(inode);
+  if (!m) return;
+  for (const [frame, start, end] of mapped_pages(m, pos, n)) {
+    k.mmu.writePhysBytes(PageAllocator.phys(frame) + (start % PAGE_SIZE), inode.data.subarray(start, end));
+    k.charge(CYC_PAGE_COPY);
+  }
 }
 
 // ---------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@
 
 import {
   CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_FS, CLONE_NEWNS, CLONE_PARENT,
-  CLONE_PARENT_SETTID, CLONE_PIDFD, CLONE_SETTLS, CLONE_SIGHAND, CLONE_THREAD, CLONE_VFORK, CLONE_VM, CSIGNAL, E, SIG,
+  CLONE_PARENT_SETTID, CLONE_PIDFD, CLONE_SETTLS, CLONE_SIGHAND, CLONE_THREAD, CLONE_VFORK, CLONE_VM, CSIGNAL, E, RLIMIT_NPROC, SIG,
 } from './abi.js';
 import { CYC_COPY_PROCESS } from './cost.js';
 import type { Kernel } from './kernel.js';
@@ -38,6 +38,8 @@ import { PAGE_SIZE } from '../mmu/paging.js';
 import { put_user32 } from './uaccess.js';
 import { do_set_thread_area, TLS_SYSCALLS } from './tls.js';
 import { init_forked } from './init_task.js';
+import { rlimit } from './resource.js';
+import { fpu_clone } from './fpu.js';
 import { copy_files, exit_files } from './fs/fdtable.js';
 import { copy_fs, exit_fs } from './fs/fs_struct.js';
 import { copy_sighand, copy_signal, fatal_signal_pending } from './signal.js';
@@ -116,6 +118,7 @@ function copy_thread(k: Kernel, args: KernelCloneArgs, parent: Task, p: Task): n
   if (args.stack) childregs.set(PT_ESP, args.stack);
   p.thread.esp = childregs.addr;
   p.thread.tls.set(parent.thread.tls);
+  fpu_clone(k, p); // the x87 state: a copy of the parent's (fpu.ts)
   if (args.flags & CLONE_SETTLS) {
     const err = do_set_thread_area(k, p, -1, args.tls, false);
     if (err < 0) return err;
@@ -158,12 +161,16 @@ export function copy_process(k: Kernel, args: KernelCloneArgs): Task | number {
 
   // nr_threads >= max_threads: the task limit (idle and zombies included, as in Linux).
   if (k.tasks.size >= k.options.maxTasks) return -E.EAGAIN;
+  // RLIMIT_NPROC (resource.ts): the tasks of the (one) user, idle not counted.
+  if (k.tasks.size - 1 >= rlimit(k, RLIMIT_NPROC)) return -E.EAGAIN;
   // alloc_pidmap(): the seeds' first step.
   const pid = k.pidmap.alloc();
   if (pid < 0) return -E.EAGAIN;
 
   // dup_task_struct: the task_struct and its kernel stack (one frame, pt_regs on top).
   const p = new Task(pid, current.comm);
+  p.exe_path = current.exe_path;
+  p.nice = current.nice;
   const frame = k.pages.alloc(PG_KSTACK);
   if (frame < 0) {
     k.pidmap.free(pid);

@@ -1,4 +1,4 @@
-// Fast user-space mutexes (kernel/futex/): futex (240) — FUTEX_WAIT, FUTEX_WAKE,
+// Fast user-space mutexes (kernel/futex/): futex (240) and futex_time64 (422) — FUTEX_WAIT, FUTEX_WAKE,
 // FUTEX_REQUEUE, FUTEX_CMP_REQUEUE, FUTEX_WAKE_OP, FUTEX_WAIT_BITSET, FUTEX_WAKE_BITSET,
 // each also with FUTEX_PRIVATE_FLAG — plus set_robust_list / get_robust_list, and the
 // futex wake of CLONE_CHILD_CLEARTID that pthread_join relies on (exit.ts mm_release).
@@ -422,14 +422,17 @@ const sys_get_robust_list: Syscall = (k, pid, head_ptr, len_ptr) => {
 // ---------------------------------------------------------------------------------------
 // The syscall.
 
-/** A struct old_timespec32 at addr as ns; -EFAULT, -EINVAL (invalid timespec). */
-function get_timespec_ns(k: Kernel, addr: number): bigint | number {
-  const b = copy_from_user(k, addr, 8);
+/** A struct old_timespec32 (futex) or struct __kernel_timespec (futex_time64: a 64-bit
+ *  tv_sec, and tv_nsec of which the kernel reads the low 32 bits) at addr as ns;
+ *  -EFAULT, -EINVAL (invalid timespec). */
+function get_timespec_ns(k: Kernel, addr: number, time64: boolean): bigint | number {
+  const b = copy_from_user(k, addr, time64 ? 16 : 8);
   if (!b) return -E.EFAULT;
-  const sec = b[0] | (b[1] << 8) | (b[2] << 16) | (b[3] << 24);
-  const nsec = b[4] | (b[5] << 8) | (b[6] << 16) | (b[7] << 24);
-  if (sec < 0 || nsec < 0 || nsec >= 1e9) return -E.EINVAL;
-  return BigInt(sec) * 1_000_000_000n + BigInt(nsec);
+  const w = (o: number) => b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24);
+  const sec = time64 ? (BigInt(w(4)) << 32n) | BigInt(w(0) >>> 0) : BigInt(w(0));
+  const nsec = w(time64 ? 8 : 4);
+  if (sec < 0n || nsec < 0 || nsec >= 1e9) return -E.EINVAL;
+  return sec * 1_000_000_000n + BigInt(nsec);
 }
 
 /** The jiffies at which a wait of `ns` from now ends: whole ticks covering it, plus one
@@ -443,7 +446,7 @@ function timeout_expire(k: Kernel, ns: bigint): number {
  * do_futex: dispatch on the command (op & FUTEX_CMD_MASK). `utime` is the timeout pointer
  * for the waits and the second count (val2) for REQUEUE, CMP_REQUEUE and WAKE_OP.
  */
-export function do_futex(k: Kernel, uaddr: number, op: number, val: number, utime: number, uaddr2: number, val3: number): SyscallResult {
+export function do_futex(k: Kernel, uaddr: number, op: number, val: number, utime: number, uaddr2: number, val3: number, time64 = false): SyscallResult {
   k.charge(CYC_FUTEX);
   const cmd = op & FUTEX_CMD_MASK;
   const fshared = (op & FUTEX_PRIVATE_FLAG) === 0;
@@ -455,7 +458,7 @@ export function do_futex(k: Kernel, uaddr: number, op: number, val: number, utim
     case FUTEX_WAIT_BITSET: {
       let expire: number | null = null;
       if (utime !== 0) {
-        const ns = get_timespec_ns(k, utime >>> 0);
+        const ns = get_timespec_ns(k, utime >>> 0, time64);
         if (typeof ns === 'number') return ns;
         if (cmd === FUTEX_WAIT) {
           expire = timeout_expire(k, ns);
@@ -485,8 +488,12 @@ export function do_futex(k: Kernel, uaddr: number, op: number, val: number, utim
 /** futex(uaddr, op, val, utime, uaddr2, val3): ebx, ecx, edx, esi, edi, ebp. */
 const sys_futex: Syscall = (k, uaddr, op, val, utime, uaddr2, val3) => do_futex(k, uaddr >>> 0, op, val, utime, uaddr2 >>> 0, val3);
 
+/** futex_time64 (422): the same, with a struct __kernel_timespec timeout (y2038-safe). */
+const sys_futex_time64: Syscall = (k, uaddr, op, val, utime, uaddr2, val3) => do_futex(k, uaddr >>> 0, op, val, utime, uaddr2 >>> 0, val3, true);
+
 export const FUTEX_SYSCALLS: Record<string, Syscall> = {
   futex: sys_futex,
+  futex_time64: sys_futex_time64,
   set_robust_list: sys_set_robust_list,
   get_robust_list: sys_get_robust_list,
 };

@@ -34,6 +34,7 @@ import { PAGE_SIZE } from '../mmu/paging.js';
 import { kernel_execve } from './exec.js';
 import initElf from './init.bin';
 import { init_task_signals } from './signal.js';
+import { SIGNAL_GROUP_EXIT, type SignalStruct } from './sigset.js';
 import { console_files } from './fs/devices.js';
 import { FsStruct } from './fs/fs_struct.js';
 import { populate_rootfs } from './fs/rootfs.js';
@@ -48,6 +49,9 @@ interface InitState {
   main: Task | null;
   /** Its wait status, once it has exited. */
   mainStatus: number | null;
+  /** Its thread group's signal_struct: a group exit after the leader's own exit (another
+   *  thread's exit_group, a fatal signal) sets the process's status (wait.ts). */
+  mainSignal: SignalStruct | null;
 }
 
 const initStates = new WeakMap<Kernel, InitState>();
@@ -61,7 +65,10 @@ export function init_forked(k: Kernel, child: Task): void {
 /** do_exit: task t is exiting with wait status `code`; remember it if t is the program. */
 export function init_child_exit(k: Kernel, t: Task, code: number): void {
   const st = initStates.get(k);
-  if (st && st.main === t) st.mainStatus = code;
+  if (st && st.main === t) {
+    st.mainStatus = code;
+    st.mainSignal = t.signal;
+  }
 }
 
 /** de_thread (thread.ts): `to`, a thread of the program, took over the pid of `from`,
@@ -71,12 +78,17 @@ export function init_exchange_leader(k: Kernel, from: Task, to: Task): void {
   if (st && st.main === from) {
     st.main = to;
     st.mainStatus = null;
+    st.mainSignal = null;
   }
 }
 
 /** The user's program's wait status, or null if it has not exited (or never started). */
 export function init_main_status(k: Kernel): number | null {
-  return initStates.get(k)?.mainStatus ?? null;
+  const st = initStates.get(k);
+  if (!st || st.mainStatus === null) return null;
+  // As wait4 reports a leader that left with exit() before its group ended (wait.ts).
+  const sig = st.mainSignal;
+  return sig && sig.flags & SIGNAL_GROUP_EXIT ? sig.group_exit_code : st.mainStatus;
 }
 
 /** A host string as the guest's bytes (UTF-8), one char per byte. */
@@ -88,7 +100,7 @@ function guestString(s: string): string {
 export function start_init(k: Kernel, argv: string[], envp: string[]): void {
   populate_rootfs(k);
   k.vfs.install(INIT_PATH, INIT_ELF, 0o755);
-  initStates.set(k, { main: null, mainStatus: null });
+  initStates.set(k, { main: null, mainStatus: null, mainSignal: null });
 
   const pid = k.pidmap.alloc();
   const frame = pid === 1 ? k.pages.alloc(PG_KSTACK) : -1;

@@ -36,6 +36,8 @@ import { ktime_get_real_ns, timer_interrupt, TimerList } from './time.js';
 import { Vfs } from './fs/inode.js';
 import { PidMap } from './pid.js';
 import { start_init } from './init_task.js';
+import { RANDOM_SEED } from './random.js';
+import { fpu__init_cpu } from './fpu.js';
 import type { KernelTracer } from './tracepoints.js';
 
 export interface KernelOptions {
@@ -55,6 +57,9 @@ export interface KernelOptions {
   stdin?: (max: number) => Uint8Array | null;
   /** Kernel messages (unimplemented syscalls, OOM kills …), one line each. */
   log?: (line: string) => void;
+  /** The seed of the kernel's random pool (getrandom: random.ts); default RANDOM_SEED.
+   *  Never taken from the host: runs are reproducible. */
+  randomSeed?: number;
 }
 
 export interface KernelStats {
@@ -104,6 +109,9 @@ export class Kernel {
   init: Task | null = null;
   need_resched = false;
   jiffies = 0;
+  /** The task whose x87 state is in the CPU's FPU registers (fpu.ts; per-CPU
+   *  fpu_fpregs_owner_ctx in Linux): null before the first user task runs. */
+  fpregs_owner: Task | null = null;
   /** The in-memory filesystem (fs/inode.ts): the files the guest can open and execve. */
   readonly vfs: Vfs;
   /** Tasks sleeping in read(0) until the host has input (inputArrived wakes them). */
@@ -117,6 +125,10 @@ export class Kernel {
   readonly stderr: (bytes: Uint8Array) => void;
   readonly stdin: (max: number) => Uint8Array | null;
   readonly log: (line: string) => void;
+  /** The seed of the random pool (random.ts). */
+  readonly randomSeed: number;
+  /** Syscall numbers already reported as unimplemented (syscalls.ts: once per run). */
+  readonly unimplementedReported = new Set<number>();
 
   /** The pt_regs of the current kernel call (its address changes per call). */
   readonly regs: PtRegs;
@@ -145,6 +157,7 @@ export class Kernel {
     this.stderr = options.stderr ?? (() => {});
     this.stdin = options.stdin ?? (() => new Uint8Array(0));
     this.log = options.log ?? (() => {});
+    this.randomSeed = (options.randomSeed ?? RANDOM_SEED) >>> 0;
     this.regs = new PtRegs(this.mmu, 0);
     const hdr = (off: number) => entryBin[off] | (entryBin[off + 1] << 8) | (entryBin[off + 2] << 16) | (entryBin[off + 3] << 24);
     if (hdr(20) !== 0x6b726f66) throw new Error('entry.bin: bad header magic');
@@ -304,6 +317,7 @@ export class Kernel {
     // The boot call itself returns on the idle frame unless init is switched in below.
     this.cpu.regs[ESP] = frame.addr;
     this.initHardware();
+    fpu__init_cpu(this);
     start_init(this, this.initArgv, this.initEnvp);
   }
 

@@ -28,12 +28,12 @@
 export { MEMORY_SYSCALLS } from './mmap.js';
 export { check_invariants, pageWalk, type PageWalk } from './invariants.js';
 import { PAGE_MASK, PAGE_SIZE, PF_PROT, PF_RSVD, PF_USER, PF_WRITE, PTE_A, PTE_D, PTE_FRAME, PTE_P, PTE_W } from '../mmu/paging.js';
-import { E, SIG } from './abi.js';
+import { E, RLIMIT_STACK, SIG } from './abi.js';
 import { CYC_CR3, CYC_FAULT, CYC_PAGE_ALLOC, CYC_PAGE_CLEAR, CYC_PAGE_COPY, CYC_PTE_COPY, CYC_PTE_WALK, CYC_PTE_ZAP } from './cost.js';
 import type { Kernel } from './kernel.js';
 import { SWAPPER_PGD_PHYS, TASK_SIZE } from './layout.js';
 import {
-  MAX_MAP_COUNT, MMAP_MIN_ADDR, MmStruct, STACK_RLIMIT, VM_EXEC, VM_GROWSDOWN, VM_READ, VM_SHARED, VM_WRITE, Vma,
+  MAX_MAP_COUNT, MMAP_MIN_ADDR, MmStruct, VM_EXEC, VM_GROWSDOWN, VM_READ, VM_SHARED, VM_WRITE, Vma,
   pgd_alloc, type VmaFile,
 } from './mm.js';
 import { PG_USER, PageAllocator } from './page_alloc.js';
@@ -47,6 +47,7 @@ import { BUS_ADRERR, SEGV_ACCERR, SEGV_MAPERR, unhandled_signal } from './signal
 import { VEC_PF } from '../cpu/constants.js';
 import { filemap_fault, filemap_unmap_vma, vma_close, VM_FAULT_SIGBUS } from './filemap.js';
 import { trace_page_fault } from './tracepoints.js';
+import { rlimit } from './resource.js';
 
 
 /* handle_mm_fault results (include/linux/mm_types.h vm_fault_reason), 0 = resolved. */
@@ -60,8 +61,9 @@ export { VM_FAULT_SIGBUS };
  * arch/x86/mm/fault.c allowed "address + 65536 + 32 * sizeof(unsigned long) < sp" to
  * fail, so that `enter` with a large frame and `pusha` (which touch memory below ESP
  * before moving it) still work. forkbox applies that check to user-mode faults, and
- * RLIMIT_STACK (STACK_RLIMIT, 8 MiB) to every growth; kernel accesses (copy_to_user into
- * a buffer on the stack) are checked against the rlimit only, as Linux did.
+ * RLIMIT_STACK (resource.ts, 8 MiB by default) to every growth; kernel accesses
+ * (copy_to_user into a buffer on the stack) are checked against the rlimit only, as
+ * Linux did.
  */
 export const STACK_ESP_SLACK = 65536 + 32 * 4;
 
@@ -182,7 +184,7 @@ function pagefault_out_of_memory(k: Kernel): void {
 
 /**
  * find_extend_vma: the VMA that covers `addr`, growing a VM_GROWSDOWN stack down to it
- * if it lies just below one (within STACK_RLIMIT); null when no VMA can cover it.
+ * if it lies just below one (within RLIMIT_STACK); null when no VMA can cover it.
  */
 export function find_extend_vma(k: Kernel, mm: MmStruct, addr: number): Vma | null {
   const vma = mm.findVma(addr);
@@ -194,14 +196,13 @@ export function find_extend_vma(k: Kernel, mm: MmStruct, addr: number): Vma | nu
 
 /**
  * expand_stack: move the start of a grows-down VMA down to the page of `address`. Refused
- * when the stack would exceed STACK_RLIMIT, reach below mmap_min_addr, or run into the
+ * when the stack would exceed RLIMIT_STACK, reach below mmap_min_addr, or run into the
  * VMA below it. The caller has checked that vma is the first VMA above `address`.
  */
 export function expand_stack(k: Kernel, mm: MmStruct, vma: Vma, address: number): boolean {
-  void k;
   const start = (address & ~PAGE_MASK) >>> 0;
   if (vma.file !== null || start < MMAP_MIN_ADDR) return false;
-  if (vma.end - start > STACK_RLIMIT) return false;
+  if (vma.end - start > rlimit(k, RLIMIT_STACK)) return false; // resource.ts
   const idx = mm.findVmaIndex(address);
   const prev = idx > 0 ? mm.vmas[idx - 1] : null;
   if (prev !== null && prev.end > start) return false;

@@ -14,7 +14,8 @@
 import { PAGE_MASK, PAGE_SIZE, PTE_FRAME, PTE_P, PTE_W } from '../mmu/paging.js';
 import {
   E, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_GROWSDOWN, MAP_HUGETLB, MAP_POPULATE, MAP_PRIVATE,
-  MAP_SHARED, MAP_SHARED_VALIDATE, MAP_TYPE, PROT_EXEC, PROT_GROWSDOWN, PROT_GROWSUP, PROT_READ, PROT_WRITE,
+  MAP_SHARED, MAP_SHARED_VALIDATE, MAP_TYPE, PROT_EXEC, PROT_GROWSDOWN, PROT_GROWSUP, PROT_READ, PROT_WRITE, RLIM_INFINITY,
+  RLIMIT_DATA,
 } from './abi.js';
 import type { Kernel } from './kernel.js';
 import { TASK_SIZE } from './layout.js';
@@ -25,11 +26,21 @@ import { fget } from './fs/file.js';
 import { PGDIR_SIZE, PTE_PROTNONE, mm_is_current, pte_index, pte_present } from './pgtable.js';
 import type { Syscall } from './syscalls.js';
 import { copy_from_user } from './uaccess.js';
+import { may_expand_vm, rlimit } from './resource.js';
 
 const VM_ACCESS = VM_READ | VM_WRITE | VM_EXEC;
 
 function PAGE_ALIGN(n: number): number {
   return (n + PAGE_MASK) - ((n + PAGE_MASK) % PAGE_SIZE);
+}
+
+/** How many bytes of [start, end) are mapped in mm (the part a MAP_FIXED replaces). */
+export function mapped_bytes(mm: MmStruct, start: number, end: number): number {
+  let n = 0;
+  for (let i = mm.findVmaIndex(start); i < mm.vmas.length && mm.vmas[i].start < end; i++) {
+    n += Math.min(end, mm.vmas[i].end) - Math.max(start, mm.vmas[i].start);
+  }
+  return n;
 }
 
 /** calc_vm_prot_bits: PROT_* → VM_READ/VM_WRITE/VM_EXEC. */
@@ -64,7 +75,12 @@ export function sys_brk(k: Kernel, brk: number): number {
     mm.brk = brk;
     return brk;
   }
-  // Growing: the new pages must not touch the next mapping (one guard page, as Linux).
+  // Growing: within RLIMIT_DATA (check_data_rlimit: the heap plus the initialised data)
+  // and RLIMIT_AS (resource.ts), and the new pages must not touch the next mapping (one
+  // guard page, as Linux).
+  const data = rlimit(k, RLIMIT_DATA);
+  if (data !== RLIM_INFINITY && brk - mm.start_brk + (mm.end_data - mm.start_data) > data) return mm.brk;
+  if (!may_expand_vm(k, newbrk - oldbrk)) return mm.brk;
   if (find_vma_intersection(mm, oldbrk, Math.min(newbrk + PAGE_SIZE, TASK_SIZE)) !== null) return mm.brk;
   if (!do_brk(k, mm, oldbrk, newbrk)) return mm.brk;
   mm.brk = brk;
@@ -157,6 +173,8 @@ function do_mmap_region(k: Kernel, mm: MmStruct, addr: number, alen: number, pro
     addr = get_unmapped_area(mm, addr, alen);
     if (addr < 0) return addr;
   }
+  // may_expand_vm: RLIMIT_AS (resource.ts); what MAP_FIXED replaces is not counted twice.
+  if (!may_expand_vm(k, alen - (fixed ? mapped_bytes(mm, addr, addr + alen) : 0))) return -E.ENOMEM;
   const vmflags = calc_vm_prot_bits(prot) | (shared ? VM_SHARED : 0) | (flags & MAP_GROWSDOWN && !vmaFile ? VM_GROWSDOWN : 0);
   const vma = map_vma(k, mm, addr, addr + alen, vmflags, vmaFile ? '' : shared ? '/dev/zero (deleted)' : '', vmaFile);
   if (vma === null) return -E.ENOMEM;

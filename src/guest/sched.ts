@@ -8,6 +8,7 @@
 // restore_all pops next's pt_regs and irets into next. TSS.esp0 is pointed at next's
 // kernel stack so its next entry from user mode lands there.
 
+import { switch_fpu } from './fpu.js';
 import { ESP } from '../cpu/constants.js';
 import { CYC_CR3, CYC_SWITCH } from './cost.js';
 import type { Kernel } from './kernel.js';
@@ -130,7 +131,7 @@ export function context_switch(k: Kernel, prev: Task, next: Task): void {
     k.charge(CYC_CR3);
   }
   next.active_mm = next.mm;
-  // switch_to: kernel stacks, TSS.esp0, TLS descriptors.
+  // switch_to: kernel stacks, TSS.esp0, TLS descriptors, FPU state.
   const cpu = k.cpu;
   prev.thread.esp = cpu.regs[ESP];
   cpu.regs[ESP] = next.thread.esp;
@@ -138,6 +139,7 @@ export function context_switch(k: Kernel, prev: Task, next: Task): void {
   const tls = next.thread.tls;
   const gdt = (GDT_PHYS + GDT_ENTRY_TLS_MIN * 8) >>> 2;
   for (let w = 0; w < 6; w++) k.mmu.i32[gdt + w] = tls[w];
+  switch_fpu(k, prev, next); // the x87 state (fpu.ts)
   // CPU time: prev ran since its exec_start (kernel work charged meanwhile is stime).
   const now = k.cpu.cycles;
   const know = k.stats.kernelCycles;

@@ -33,16 +33,20 @@
 // frames — what Linux i386 does for the classic frame when there is no vDSO (and did for
 // both before the vDSO existed). The retcode bytes are written either way.
 //
-// NO FPU STATE: forkbox's CPU has no x87 (CPUID's FPU bit is clear), so there is no math
-// frame: sigcontext.fpstate is 0 ("no FPU context") and nothing is saved below the frame.
+// THE MATH FRAME (fpu.ts): with an x87 FPU, the FPU state at the signal is saved in a
+// struct _fpstate_32 of 112 bytes (the FNSAVE image, status, magic 0xffff) placed first,
+// just below the stack pointer and aligned down to 64 (fpu__alloc_mathframe); the frame
+// goes below it and sigcontext.fpstate points to it. The handler starts with a fresh
+// (FNINIT) FPU. Without an FPU there is no math frame and fpstate is 0.
 //
 // SIGRETURN takes the frame at esp - 8 (sigframe: pretcode and sig were popped) or
 // esp - 4 (rt_sigframe), restores the blocked mask (never SIGKILL/SIGSTOP) and the
 // registers, validating: only the flags user code may change (FIX_EFLAGS) come from the
 // frame, cs and ss are forced to the user selectors, ds/es/fs/gs must be loadable by user
 // code (null, the user selectors, or a present TLS descriptor of DPL 3), and orig_eax is
-// set to -1 so that nothing takes the restored eax for a syscall to restart. A frame it
-// cannot read or with bad selectors: SIGSEGV.
+// set to -1 so that nothing takes the restored eax for a syscall to restart; the FPU
+// state comes from the math frame sigcontext.fpstate points to (NULL: FNINIT). A frame it
+// cannot read (math frame included) or with bad selectors: SIGSEGV.
 
 import { E, SIG } from './abi.js';
 import { CYC_SIGFRAME } from './cost.js';
@@ -57,6 +61,7 @@ import { MINSIGSTKSZ, SA_ONSTACK, SA_RESTORER, SigSet, SS_AUTODISARM, SS_DISABLE
 import type { Syscall } from './syscalls.js';
 import type { Task } from './task.js';
 import { copy_from_user, copy_to_user } from './uaccess.js';
+import { cpu_fpu, fpstate_sigframe_bytes, fpu__clear_user_states, fpu__restore_sig, FREGS_STATE_SIZE } from './fpu.js';
 
 export const SIGCONTEXT_SIZE = 88;
 export const SIGFRAME_SIZE = 732;
@@ -132,9 +137,10 @@ function save_altstack(t: Task, sp: number, b: Uint8Array, off: number): void {
 
 /**
  * get_sigframe: where a frame of `size` bytes goes, or -1 (an address no copy accepts:
- * the delivery fails with SIGSEGV) when it would overflow the alternate stack.
+ * the delivery fails with SIGSEGV) when it would overflow the alternate stack; and where
+ * the math frame goes (0: none, the CPU has no FPU).
  */
-function get_sigframe(t: Task, ksig: KSignal, regs: PtRegs, size: number): number {
+function get_sigframe(t: Task, ksig: KSignal, regs: PtRegs, size: number, math: boolean): { frame: number; fpstate: number } {
   let sp = regs.get(PT_ESP) >>> 0;
   const nested_altstack = on_sig_stack(t, sp);
   let entering_altstack = false;
@@ -143,18 +149,31 @@ function get_sigframe(t: Task, ksig: KSignal, regs: PtRegs, size: number): numbe
     sp = (t.sas_ss_sp + t.sas_ss_size) >>> 0;
     entering_altstack = true;
   }
-  // No math frame (no FPU); align_sigframe: esp + 4 a multiple of 16 at handler entry.
+  // fpu__alloc_mathframe: the FPU state first, 64-byte aligned.
+  let fpstate = 0;
+  if (math) {
+    sp = ((sp - FREGS_STATE_SIZE) & -64) >>> 0;
+    fpstate = sp;
+  }
+  // align_sigframe: esp + 4 a multiple of 16 at handler entry.
   sp = ((((sp - size) >>> 0) + 4) & -16) - 4;
   sp >>>= 0;
-  if ((nested_altstack || entering_altstack) && !__on_sig_stack(t, sp)) return -1;
-  return sp;
+  if ((nested_altstack || entering_altstack) && !__on_sig_stack(t, sp)) return { frame: -1, fpstate };
+  return { frame: sp, fpstate };
+}
+
+/** copy_fpstate_to_sigframe: the current FPU state into the math frame at `fpstate`
+ *  (nothing without one); 0 or -EFAULT. */
+function save_math_frame(k: Kernel, fpstate: number, math: Uint8Array | null): number {
+  if (!math || fpstate === 0) return 0;
+  return copy_to_user(k, fpstate, math);
 }
 
 // ---------------------------------------------------------------------------------------
 // Building frames.
 
 /** setup_sigcontext: the user registers into a struct sigcontext at b[off]. */
-function setup_sigcontext(t: Task, regs: PtRegs, b: Uint8Array, off: number, mask0: number): void {
+function setup_sigcontext(t: Task, regs: PtRegs, b: Uint8Array, off: number, mask0: number, fpstate: number): void {
   const seg = (f: number) => regs.get(f) & 0xffff;
   put32(b, off + SC_GS, seg(PT_GS));
   put32(b, off + SC_FS, seg(PT_FS));
@@ -175,7 +194,7 @@ function setup_sigcontext(t: Task, regs: PtRegs, b: Uint8Array, off: number, mas
   put32(b, off + SC_EFLAGS, regs.get(PT_EFLAGS));
   put32(b, off + SC_ESP_AT_SIGNAL, regs.get(PT_ESP));
   put32(b, off + SC_SS, seg(PT_SS));
-  put32(b, off + SC_FPSTATE, 0);
+  put32(b, off + SC_FPSTATE, fpstate);
   put32(b, off + SC_OLDMASK, mask0);
   put32(b, off + SC_CR2, t.thread.cr2);
 }
@@ -232,23 +251,26 @@ function frame_head(ksig: KSignal, frame: number, size: number, retcode: number)
 /** setup_frame: a classic frame (handler(sig)) for t; 0 or -EFAULT. */
 export function setup_frame(k: Kernel, t: Task, ksig: KSignal, set: SigSet, regs: PtRegs): number {
   k.charge(CYC_SIGFRAME);
-  const frame = get_sigframe(t, ksig, regs, SIGFRAME_SIZE);
-  if (frame < 0) return -E.EFAULT;
+  const math = fpstate_sigframe_bytes(k);
+  const { frame, fpstate } = get_sigframe(t, ksig, regs, SIGFRAME_SIZE, math !== null);
+  if (frame < 0 || save_math_frame(k, fpstate, math) < 0) return -E.EFAULT;
   const b = frame_head(ksig, frame, SIGFRAME_SIZE, SF_RETCODE);
-  setup_sigcontext(t, regs, b, SF_SC, set.lo);
+  setup_sigcontext(t, regs, b, SF_SC, set.lo, fpstate);
   put32(b, SF_EXTRAMASK, set.hi);
   // popl %eax ; movl $__NR_sigreturn,%eax ; int $0x80
   b.set([0x58, 0xb8, NR_sigreturn & 0xff, NR_sigreturn >> 8, 0, 0, 0xcd, 0x80], SF_RETCODE);
   if (copy_to_user(k, frame, b) < 0) return -E.EFAULT;
   enter_handler(regs, frame, ksig, 0, 0);
+  fpu__clear_user_states(k, t); // the handler starts with a fresh FPU
   return 0;
 }
 
 /** setup_rt_frame: an SA_SIGINFO frame (handler(sig, &info, &uc)) for t; 0 or -EFAULT. */
 export function setup_rt_frame(k: Kernel, t: Task, ksig: KSignal, set: SigSet, regs: PtRegs): number {
   k.charge(CYC_SIGFRAME);
-  const frame = get_sigframe(t, ksig, regs, RT_SIGFRAME_SIZE);
-  if (frame < 0) return -E.EFAULT;
+  const math = fpstate_sigframe_bytes(k);
+  const { frame, fpstate } = get_sigframe(t, ksig, regs, RT_SIGFRAME_SIZE, math !== null);
+  if (frame < 0 || save_math_frame(k, fpstate, math) < 0) return -E.EFAULT;
   const b = frame_head(ksig, frame, RT_SIGFRAME_SIZE, RT_RETCODE);
   put32(b, 8, frame + RT_INFO);
   put32(b, 12, frame + RT_UC);
@@ -256,13 +278,14 @@ export function setup_rt_frame(k: Kernel, t: Task, ksig: KSignal, set: SigSet, r
   put32(b, RT_UC, 0); // uc_flags: no extended FPU state
   put32(b, RT_UC + 4, 0); // uc_link
   save_altstack(t, regs.get(PT_ESP), b, RT_UC + UC_STACK);
-  setup_sigcontext(t, regs, b, RT_UC + UC_MCONTEXT, set.lo);
+  setup_sigcontext(t, regs, b, RT_UC + UC_MCONTEXT, set.lo, fpstate);
   put32(b, RT_UC + UC_SIGMASK, set.lo);
   put32(b, RT_UC + UC_SIGMASK + 4, set.hi);
   // movl $__NR_rt_sigreturn,%eax ; int $0x80
   b.set([0xb8, NR_rt_sigreturn & 0xff, NR_rt_sigreturn >> 8, 0, 0, 0xcd, 0x80, 0], RT_RETCODE);
   if (copy_to_user(k, frame, b) < 0) return -E.EFAULT;
   enter_handler(regs, frame, ksig, frame + RT_INFO, frame + RT_UC);
+  fpu__clear_user_states(k, t); // the handler starts with a fresh FPU
   return 0;
 }
 
@@ -289,9 +312,17 @@ function user_data_selector(t: Task, sel: number): boolean {
   return present && dpl3 && codeOrData && (!code || readable);
 }
 
-/** restore_sigcontext: the registers from a struct sigcontext at b[off]; false for a
- *  selector user code could not load. */
-function restore_sigcontext(t: Task, regs: PtRegs, b: Uint8Array, off: number): boolean {
+/** restore_sigcontext: the registers from a struct sigcontext at b[off], and the FPU
+ *  state from its math frame; false for a selector user code could not load or a math
+ *  frame that cannot be read. */
+function restore_sigcontext(k: Kernel, t: Task, regs: PtRegs, b: Uint8Array, off: number): boolean {
+  // fpu__restore_sig: NULL resets the FPU; an unreadable frame is a bad frame.
+  const fpstate = get32(b, off + SC_FPSTATE) >>> 0;
+  let math: Uint8Array | null = null;
+  if (fpstate !== 0 && cpu_fpu(k)) {
+    math = copy_from_user(k, fpstate, FREGS_STATE_SIZE);
+    if (!math) return false;
+  }
   const gs = get32(b, off + SC_GS) & 0xffff;
   const fs = get32(b, off + SC_FS) & 0xffff;
   const es = get32(b, off + SC_ES) & 0xffff;
@@ -315,6 +346,7 @@ function restore_sigcontext(t: Task, regs: PtRegs, b: Uint8Array, off: number): 
   regs.set(PT_EFLAGS, (regs.get(PT_EFLAGS) & ~FIX_EFLAGS) | (get32(b, off + SC_EFLAGS) & FIX_EFLAGS));
   // Disable syscall checks: the restored eax is not a syscall's result.
   regs.set(PT_ORIG_EAX, -1);
+  fpu__restore_sig(k, math);
   return true;
 }
 
@@ -340,7 +372,7 @@ function restore_frame(k: Kernel, what: string, popped: number, size: number, ma
   const b = frame + size > TASK_SIZE ? null : copy_from_user(k, frame, size);
   if (b) {
     set_current_blocked(k, t, new SigSet(get32(b, mask_lo), get32(b, mask_hi)));
-    if (restore_sigcontext(t, regs, b, sc)) return b;
+    if (restore_sigcontext(k, t, regs, b, sc)) return b;
   }
   badframe(k, what, frame);
   return null;

@@ -67,6 +67,7 @@ export const SI_TIMER = -2;
 export const SI_TKILL = -6;
 export const ILL_ILLOPN = 2;
 export const FPE_INTDIV = 1;
+export const FPE_FLTDIV = 3, FPE_FLTOVF = 4, FPE_FLTUND = 5, FPE_FLTRES = 6, FPE_FLTINV = 7; // x87 (fpu.ts)
 export const SEGV_MAPERR = 1;
 export const SEGV_ACCERR = 2;
 export const BUS_ADRALN = 1;
@@ -127,6 +128,8 @@ export function copy_signal(flags: number, parent: Task, p: Task): void {
     p.signal.live++;
   } else {
     p.signal = new SignalStruct();
+    // The limits are inherited (resource.ts); null until someone reads or sets them.
+    p.signal.rlim = parent.signal?.rlim ? parent.signal.rlim.slice() : null;
   }
   p.blocked.set(parent.blocked);
   if ((flags & (CLONE_VM | CLONE_VFORK)) === CLONE_VM) {

@@ -213,6 +213,8 @@ export class SignalStruct {
   real_timer = 0;
   it_real_expires = 0n;
   it_real_incr = 0n;
+  /** The resource limits, [cur, max] per RLIMIT_* (resource.ts); null: the defaults. */
+  rlim: Uint32Array | null = null;
 }
 
 /* task->jobctl (include/linux/sched/jobctl.h), the bits forkbox uses */

@@ -19,6 +19,12 @@ import { TIME_SYSCALLS } from './time.js';
 import { FS_SYSCALLS } from './fs/syscalls.js';
 import { FUTEX_SYSCALLS } from './futex.js';
 import { SIGNAL_SYSCALLS } from './sys_signal.js';
+import { RESOURCE_SYSCALLS } from './resource.js';
+import { RANDOM_SYSCALLS } from './random.js';
+import { MREMAP_SYSCALLS } from './mremap.js';
+import { NI_SYSCALLS } from './sys_ni.js';
+import { SCHED_SYSCALLS } from './sys_sched.js';
+import { PGRP_SYSCALLS } from './pgrp.js';
 import { trace_sys_enter, trace_sys_exit } from './tracepoints.js';
 
 export type Syscall = (k: Kernel, ebx: number, ecx: number, edx: number, esi: number, edi: number, ebp: number) => SyscallResult;
@@ -34,7 +40,8 @@ export const SYSCALL_NAMES: Record<number, string> = Object.fromEntries(Object.e
 
 export const sys_call_table: Array<SyscallDef | undefined> = new Array(512).fill(undefined);
 
-for (const group of [PROCESS_SYSCALLS, FORK_SYSCALLS, EXIT_SYSCALLS, WAIT_SYSCALLS, EXEC_SYSCALLS, MEMORY_SYSCALLS, TIME_SYSCALLS, FS_SYSCALLS, FUTEX_SYSCALLS, SIGNAL_SYSCALLS]) {
+for (const group of [PROCESS_SYSCALLS, FORK_SYSCALLS, EXIT_SYSCALLS, WAIT_SYSCALLS, EXEC_SYSCALLS, MEMORY_SYSCALLS, TIME_SYSCALLS, FS_SYSCALLS, FUTEX_SYSCALLS, SIGNAL_SYSCALLS,
+  RESOURCE_SYSCALLS, RANDOM_SYSCALLS, MREMAP_SYSCALLS, NI_SYSCALLS, SCHED_SYSCALLS, PGRP_SYSCALLS]) {
   for (const [name, fn] of Object.entries(group)) {
     const nr = (NR as Record<string, number>)[name];
     if (nr === undefined) throw new Error(`syscall table: no number for ${name}`);
@@ -42,8 +49,6 @@ for (const group of [PROCESS_SYSCALLS, FORK_SYSCALLS, EXIT_SYSCALLS, WAIT_SYSCAL
     sys_call_table[nr] = { nr, name, fn };
   }
 }
-
-const reported = new Set<number>();
 
 /** Dispatch the syscall in pt_regs.orig_eax; the result goes to pt_regs.eax. */
 export function do_syscall(k: Kernel, regs: PtRegs): void {
@@ -56,8 +61,9 @@ export function do_syscall(k: Kernel, regs: PtRegs): void {
   if (traced) trace_sys_enter(k, t, nr, [regs.get(PT_EBX), regs.get(PT_ECX), regs.get(PT_EDX), regs.get(PT_ESI), regs.get(PT_EDI), regs.get(PT_EBP)]);
   if (!def) {
     if (traced) trace_sys_exit(k, t, nr, -E.ENOSYS);
-    if (!reported.has(nr)) {
-      reported.add(nr);
+    // Named once per syscall number per run (per kernel), on the kernel log (stderr).
+    if (!k.unimplementedReported.has(nr)) {
+      k.unimplementedReported.add(nr);
       const name = SYSCALL_NAMES[nr];
       k.log(`forkbox: unimplemented syscall ${nr}${name ? ` (${name})` : ''} in pid ${t.pid}`);
     }

@@ -56,6 +56,10 @@ export interface ThreadStruct {
   trap_nr: number;
   error_code: number;
   cr2: number;
+  /** The x87 state while switched out: a 108-byte FNSAVE image, or null for the FNINIT
+   *  state (fpu.ts); fpbuf is the image buffer kept for reuse. */
+  fpstate: Uint8Array | null;
+  fpbuf: Uint8Array | null;
 }
 
 /** Open files, cwd, signal handlers: shared or copied by clone flags (part 2 fills them). */
@@ -115,8 +119,11 @@ export class Task {
   /** Kernel stack: its frame, and the kernel virtual address just above it. */
   kstackFrame = -1;
   kstackTop = 0;
-  readonly thread: ThreadStruct = { esp: 0, tls: new Int32Array(6), trap_nr: 0, error_code: 0, cr2: 0 };
+  readonly thread: ThreadStruct = { esp: 0, tls: new Int32Array(6), trap_nr: 0, error_code: 0, cr2: 0, fpstate: null, fpbuf: null };
 
+  /** The nice value, -20 … 19 (sys_sched.ts; inherited at fork; the scheduler, round
+   *  robin, does not weigh it). */
+  nice = 0;
   /** Timeslice left, in timer ticks. */
   timeslice = 0;
   /** A blocked syscall's continuation: run when the task is switched in again. It
@@ -138,6 +145,9 @@ export class Task {
   /** CPU cycles of reaped children (time.ts acct_reaped_child; times, getrusage). */
   cutime = 0;
   cstime = 0;
+  /** The program's absolute path (mm->exe_file's: /proc/self/exe, fs/proc.ts); set by
+   *  execve, inherited at fork. */
+  exe_path = '';
   /** The syscall the task is in (for traces and `ps`), -1 when none. */
   syscall = -1;
 

@@ -321,7 +321,7 @@ export function del_timer_sync(k: Kernel, t: Task): void {
 //                       the kernel reads only the low 32 bits of tv_nsec (get_timespec64)
 //   old_timeval32       { s32 tv_sec; s32 tv_usec; }        gettimeofday, getrusage
 
-interface Timespec {
+export interface Timespec {
   sec: bigint;
   nsec: number;
 }
@@ -338,7 +338,7 @@ function put32(b: Uint8Array, off: number, v: number): void {
 }
 
 /** get_old_timespec32 / get_timespec64: the timespec at `addr`, or -EFAULT. */
-function get_timespec(k: Kernel, addr: number, time64: boolean): Timespec | number {
+export function get_timespec(k: Kernel, addr: number, time64: boolean): Timespec | number {
   const b = copy_from_user(k, addr, time64 ? 16 : 8);
   if (!b) return -E.EFAULT;
   if (!time64) return { sec: BigInt(le32(b, 0)), nsec: le32(b, 4) };
@@ -347,13 +347,13 @@ function get_timespec(k: Kernel, addr: number, time64: boolean): Timespec | numb
 }
 
 /** timespec64_valid: seconds >= 0 and 0 <= nanoseconds < 1e9. */
-function timespec_valid(t: Timespec): boolean {
+export function timespec_valid(t: Timespec): boolean {
   return t.sec >= 0n && t.nsec >= 0 && t.nsec < 1e9;
 }
 
 /** put_old_timespec32 / put_timespec64 of `ns` at `addr`: 0 or -EFAULT. A 32-bit tv_sec
  *  is truncated, as Linux's put_old_timespec32 does. */
-function put_timespec(k: Kernel, addr: number, ns: bigint, time64: boolean): number {
+export function put_timespec(k: Kernel, addr: number, ns: bigint, time64: boolean): number {
   const sec = ns / NSEC_PER_SEC;
   const nsec = Number(ns % NSEC_PER_SEC);
   const b = new Uint8Array(time64 ? 16 : 8);
@@ -367,7 +367,7 @@ function put_timespec(k: Kernel, addr: number, ns: bigint, time64: boolean): num
   return copy_to_user(k, addr, b);
 }
 
-function timespec_to_ns(t: Timespec): bigint {
+export function timespec_to_ns(t: Timespec): bigint {
   return t.sec * NSEC_PER_SEC + BigInt(t.nsec);
 }
 

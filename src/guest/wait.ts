@@ -1,18 +1,24 @@
-// Waiting for children (kernel/exit.c do_wait): wait4 (114) and waitpid (7).
+// Waiting for children (kernel/exit.c do_wait): wait4 (114), waitpid (7) and waitid (284).
 //
 // wait4(pid, &status, options, &rusage) chooses children by pid:
 //   pid > 0    that child;
 //   pid == -1  any child;
 //   pid == 0   any child in the caller's process group;
 //   pid < -1   any child in process group -pid.
-// Process groups: forkbox has no setpgid/setsid yet, so every process is in the group it
-// inherited at fork, and init's group is 1 (init_task.ts): pgrp is the tgid of the
-// group's leader, as in Linux, and today all processes are in group 1.
+// Process groups: inherited at fork, init's is 1 (init_task.ts), changed by setpgid and
+// setsid (pgrp.ts): pgrp is the tgid of the group's leader, as in Linux.
 //
 // A child that exits with a signal other than SIGCHLD (a clone child with exit_signal 0,
 // say) is a "clone child": waited for only with __WCLONE (only those) or __WALL (all).
 // Threads are never waited for (they reap themselves, exit.ts). A zombie group leader is
 // not reaped while other threads of its group live.
+//
+// waitid(idtype, id, infop, options, rusage): P_ALL, P_PID id, P_PGID id (0: the
+// caller's group); options must ask for at least one of WEXITED, WSTOPPED (= WUNTRACED),
+// WCONTINUED, and may add WNOHANG, WNOWAIT (report, but leave the child waitable) and the
+// __W* flags; the child is described by a SIGCHLD siginfo (si_code CLD_EXITED, KILLED,
+// DUMPED, STOPPED, CONTINUED, si_pid, si_uid, si_status, si_utime, si_stime) and the call
+// returns 0 — also with WNOHANG and nothing ready, the siginfo then zeroed.
 //
 // The first zombie found is reaped (release_task) and its wait status stored with
 // put_user; rusage gets the child's CPU time. No eligible child at all: -ECHILD. Eligible
@@ -20,7 +26,9 @@
 // child's exit_notify wakes it (__wake_up_parent) and looks again.
 
 import { E, WCONTINUED, WEXITED, WNOHANG, WNOWAIT, WUNTRACED, __WALL, __WCLONE, __WNOTHREAD, SIG } from './abi.js';
-import { signal_pending } from './signal.js';
+import { CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, signal_pending } from './signal.js';
+import { siginfo } from './sigset.js';
+import { siginfo_bytes, SIGINFO_SIZE } from './sigframe.js';
 import { SIGNAL_GROUP_EXIT, SIGNAL_STOP_CONTINUED, SIGNAL_STOP_STOPPED } from './sigset.js';
 import type { Kernel } from './kernel.js';
 import { sleep_on, wake_up_process } from './sched.js';
@@ -45,6 +53,11 @@ interface WaitOpts {
   wantRusage: boolean;
   /** The reaped child's rusage (72 bytes), when wanted. */
   rusage: Uint8Array | null;
+  /** For waitid: the child reported and its CPU time (cycles), and whether it was a
+   *  stop (CLD_STOPPED) or a continue (CLD_CONTINUED) rather than an exit. */
+  child?: Task;
+  childTime?: { utime: number; stime: number };
+  event?: 'exit' | 'stop' | 'continue';
 }
 
 // ---------------------------------------------------------------------------------------
@@ -115,6 +128,11 @@ function wait_task_zombie(k: Kernel, wo: WaitOpts, p: Task): number {
   const sig = p.signal;
   wo.stat = sig && sig.flags & SIGNAL_GROUP_EXIT ? sig.group_exit_code : p.exit_code;
   if (wo.wantRusage) wo.rusage = child_rusage(k, p);
+  wo.child = p;
+  wo.event = 'exit';
+  const c = task_cputime(k, p);
+  wo.childTime = { utime: c.utime + p.cutime, stime: c.stime + p.cstime };
+  if (wo.flags & WNOWAIT) return pid; // waitid: reported, left waitable
   acct_reaped_child(k, k.current.group_leader, p);
   p.exit_state = EXIT_DEAD;
   release_task(k, p);
@@ -159,13 +177,21 @@ function do_wait_once(k: Kernel, wo: WaitOpts): number {
     for (const p of tsk.children) {
       if (p.exit_state === EXIT_DEAD) continue;
       if (!eligible_child(wo, p)) continue;
-      if (p.exit_state === EXIT_ZOMBIE && !delay_group_leader(k, p)) return wait_task_zombie(k, wo, p);
+      if (p.exit_state === EXIT_ZOMBIE && !delay_group_leader(k, p)) {
+        if (wo.flags & WEXITED) return wait_task_zombie(k, wo, p);
+        continue;
+      }
       // Alive (or a zombie leader with live threads): we might have to wait.
       notask_error = 0;
       // A stop (WUNTRACED) or a continue (WCONTINUED) not yet reported.
-      const r = wait_task_stopped(wo, p) || wait_task_continued(wo, p);
+      const stopped = wait_task_stopped(wo, p);
+      const r = stopped || wait_task_continued(wo, p);
       if (r) {
         if (wo.wantRusage) wo.rusage = child_rusage(k, p);
+        wo.child = p;
+        wo.event = stopped ? 'stop' : 'continue';
+        const c = task_cputime(k, p);
+        wo.childTime = { utime: c.utime, stime: c.stime };
         return r;
       }
     }
@@ -227,7 +253,70 @@ const sys_wait4: Syscall = (k, upid, stat_addr, options, ru) => kernel_wait4(k, 
 /** waitpid(pid, stat_addr, options): wait4 without rusage. */
 const sys_waitpid: Syscall = (k, upid, stat_addr, options) => kernel_wait4(k, upid, stat_addr >>> 0, options, 0);
 
+const P_ALL = 0;
+const P_PID = 1;
+const P_PGID = 2;
+const WSTOPPED = WUNTRACED;
+
+/** The SIGCHLD siginfo waitid reports for what do_wait found (wo). */
+function waitid_info(k: Kernel, wo: WaitOpts, pid: number): Uint8Array {
+  const time = wo.childTime ?? { utime: 0, stime: 0 };
+  const clock_t = (cycles: number) => Number(BigInt.asIntN(32, cycles_to_ns(k, cycles) / 10_000_000n));
+  let code: number;
+  let status: number;
+  if (wo.event === 'stop') {
+    code = CLD_STOPPED;
+    status = (wo.stat >> 8) & 0xff;
+  } else if (wo.event === 'continue') {
+    code = CLD_CONTINUED;
+    status = SIG.SIGCONT;
+  } else if (wo.stat & 0x7f) {
+    code = wo.stat & 0x80 ? CLD_DUMPED : CLD_KILLED;
+    status = wo.stat & 0x7f;
+  } else {
+    code = CLD_EXITED;
+    status = (wo.stat >> 8) & 0xff;
+  }
+  return siginfo_bytes(siginfo(SIG.SIGCHLD, code, { pid, uid: 0, status, utime: clock_t(time.utime), stime: clock_t(time.stime) }));
+}
+
+/** waitid(idtype, id, infop, options, rusage): see the header. */
+const sys_waitid: Syscall = (k, which, upid, infop, options, ru) => {
+  if (options & ~(WNOHANG | WNOWAIT | WEXITED | WSTOPPED | WCONTINUED | __WNOTHREAD | __WCLONE | __WALL)) return -E.EINVAL;
+  if (!(options & (WEXITED | WSTOPPED | WCONTINUED))) return -E.EINVAL;
+  let type: number;
+  let pid = 0;
+  switch (which) {
+    case P_ALL:
+      type = PIDTYPE_MAX;
+      break;
+    case P_PID:
+      type = PIDTYPE_PID;
+      pid = upid;
+      if (pid <= 0) return -E.EINVAL;
+      break;
+    case P_PGID:
+      type = PIDTYPE_PGID;
+      pid = upid === 0 ? k.current.pgrp : upid;
+      if (pid <= 0) return -E.EINVAL;
+      break;
+    default:
+      return -E.EINVAL; // P_PIDFD: no pidfds
+  }
+  const wo: WaitOpts = { type, pid, flags: options, stat: 0, wantRusage: ru !== 0, rusage: null };
+  return do_wait(k, wo, (ret) => {
+    if (ret < 0) return ret;
+    if (infop !== 0) {
+      const info = ret > 0 ? waitid_info(k, wo, ret) : new Uint8Array(SIGINFO_SIZE);
+      if (copy_to_user(k, infop >>> 0, info) < 0) return -E.EFAULT;
+    }
+    if (ru !== 0 && copy_to_user(k, ru >>> 0, wo.rusage ?? new Uint8Array(72)) < 0) return -E.EFAULT;
+    return 0;
+  });
+};
+
 export const WAIT_SYSCALLS: Record<string, Syscall> = {
   waitpid: sys_waitpid,
   wait4: sys_wait4,
+  waitid: sys_waitid,
 };

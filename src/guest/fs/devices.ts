@@ -1,5 +1,6 @@
 // Character devices (drivers/char/mem.c, drivers/tty/): the console behind descriptors
-// 0, 1 and 2, and /dev/null, /dev/zero, /dev/full, /dev/tty.
+// 0, 1 and 2, and /dev/null, /dev/zero, /dev/full, /dev/tty (/dev/random, /dev/urandom:
+// random.ts).
 //
 // THE CONSOLE. Every process starts with three open files on the console (init_task.ts
 // console_files): fd 0 reads the host's input (KernelOptions.stdin; a reader sleeps
@@ -7,24 +8,30 @@
 // fd 2 to its stderr. They are ordinary struct files in the table: dup2 can move them,
 // close closes them, fork shares them.
 //
-// IS THE CONSOLE A TERMINAL? Not unless the host says so (set_console_tty, from
-// RunOptions.tty: `forkbox run` sets it when its own stdin and stdout are terminals).
-// Not a terminal, TCGETS and TIOCGWINSZ fail with -ENOTTY, isatty() is false and glibc
-// buffers stdout fully, as with a pipe — the same as the native runs of the tests, whose
-// output is a pipe; /dev/tty cannot be opened (-ENXIO: no controlling terminal). As a
-// terminal, TCGETS returns a cooked-mode termios and TIOCGWINSZ 80x24, so interactive
-// programs line-buffer; input is still the host's bytes as they come (no line
-// discipline, no echo: the host's terminal does those).
+// IS THE CONSOLE A TERMINAL? Each of its three streams is one exactly when the host's
+// corresponding descriptor is (isatty(0), isatty(1), isatty(2): set_console_tty, from
+// RunOptions.tty; `forkbox run` asks the host). A stream that is not a terminal fails
+// TCGETS, TCSETS* and TIOCGWINSZ with -ENOTTY, so isatty() is false there and glibc
+// buffers it as it would natively — stdout into a pipe fully, so that a program which
+// printf()s before fork() prints the buffered text twice, as on Linux. A stream that is
+// a terminal answers TCGETS with a cooked-mode termios and TIOCGWINSZ with 80x24, so
+// interactive programs line-buffer; input is still the host's bytes as they come (no
+// line discipline, no echo: the host's terminal does those). /dev/tty opens (the
+// controlling terminal) when any of the three is a terminal, else -ENXIO.
 
-import { E } from '../abi.js';
+import { E, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM } from '../abi.js';
 import type { Kernel } from '../kernel.js';
 import type { SyscallResult, Task } from '../task.js';
 import { copy_to_user } from '../uaccess.js';
-import { alloc_file, FMODE_READ, FMODE_WRITE, O_NONBLOCK, O_RDONLY, O_WRONLY, type File, type FileOperations, type Ppos } from './file.js';
+import {
+  alloc_file, FMODE_READ, FMODE_WRITE, O_NONBLOCK, O_RDONLY, O_WRONLY, type File, type FileOperations, type PollQueue,
+  type PollTable, type Ppos,
+} from './file.js';
 import { fd_install, FilesStruct } from './fdtable.js';
 import { mkdev, S_IFCHR, type Inode } from './inode.js';
 import type { IovIter } from './iov.js';
 import { wait_event_interruptible, WOULD_BLOCK } from './wait_queue.js';
+import { random_fops } from '../random.js';
 
 /** The most bytes one console read or write moves (bounded host memory). */
 export const CONSOLE_MAX_IO = 1 << 20;
@@ -34,6 +41,8 @@ export const TTY_MAJOR = 5;
 export const DEV_NULL = mkdev(MEM_MAJOR, 3);
 export const DEV_ZERO = mkdev(MEM_MAJOR, 5);
 export const DEV_FULL = mkdev(MEM_MAJOR, 7);
+export const DEV_RANDOM = mkdev(MEM_MAJOR, 8);
+export const DEV_URANDOM = mkdev(MEM_MAJOR, 9);
 export const DEV_TTY = mkdev(TTY_MAJOR, 0);
 export const DEV_CONSOLE = mkdev(TTY_MAJOR, 1);
 
@@ -50,16 +59,37 @@ export const TIOCSWINSZ = 0x5414;
 /** Which host stream a console file uses. */
 export type ConsoleStream = 'stdin' | 'stdout' | 'stderr';
 
-const ttyKernels = new WeakSet<Kernel>();
+/** Which of the host's streams are terminals (a boolean: all three or none). */
+export type ConsoleTty = boolean | { stdin: boolean; stdout: boolean; stderr: boolean };
 
-/** The host's console is (or is not) a terminal: see the header. */
-export function set_console_tty(k: Kernel, tty: boolean): void {
-  if (tty) ttyKernels.add(k);
-  else ttyKernels.delete(k);
+const ttyKernels = new WeakMap<Kernel, { stdin: boolean; stdout: boolean; stderr: boolean }>();
+
+/** The host's console streams are (or are not) terminals: see the header. */
+export function set_console_tty(k: Kernel, tty: ConsoleTty): void {
+  ttyKernels.set(k, typeof tty === 'boolean' ? { stdin: tty, stdout: tty, stderr: tty } : { ...tty });
 }
 
-export function console_is_tty(k: Kernel): boolean {
-  return ttyKernels.has(k);
+/** Is the console's `stream` a terminal — or, without one, any of them (/dev/tty)? */
+export function console_is_tty(k: Kernel, stream?: ConsoleStream): boolean {
+  const t = ttyKernels.get(k);
+  if (!t) return false;
+  return stream ? t[stream] : t.stdin || t.stdout || t.stderr;
+}
+
+/** Host input poll() has taken to learn whether there is any, not yet read (or an
+ *  empty array: end of file), per kernel. */
+const stdinAhead = new WeakMap<Kernel, Uint8Array>();
+
+/** The next host input: what poll() took ahead first, else k.stdin (null: none yet). */
+function stdin_take(k: Kernel, max: number): Uint8Array | null {
+  const ahead = stdinAhead.get(k);
+  if (!ahead) return k.stdin(max);
+  if (ahead.length <= max) {
+    stdinAhead.delete(k);
+    return ahead;
+  }
+  stdinAhead.set(k, ahead.subarray(max));
+  return ahead.subarray(0, max);
 }
 
 function console_read(k: Kernel, f: File, to: IovIter, _ppos: Ppos): SyscallResult {
@@ -67,14 +97,46 @@ function console_read(k: Kernel, f: File, to: IovIter, _ppos: Ppos): SyscallResu
   if (to.count === 0) return 0;
   const attempt = (): number => {
     if (f.count === 0) return -E.EBADF;
-    const data = k.stdin(Math.min(to.count, CONSOLE_MAX_IO));
+    const data = stdin_take(k, Math.min(to.count, CONSOLE_MAX_IO));
     if (data === null) return f.flags & O_NONBLOCK ? -E.EAGAIN : WOULD_BLOCK;
     if (data.length === 0) return 0;
     const n = to.copy_to_iter(k, data, 0, data.length);
+    if (n < data.length) stdinAhead.set(k, concat(data.subarray(Math.max(n, 0)), stdinAhead.get(k)));
     return n > 0 ? n : -E.EFAULT;
   };
-  const waiters = { add: (w: Task) => k.stdinWaiters.add(w), remove: (w: Task) => k.stdinWaiters.delete(w) };
-  return wait_event_interruptible(k, t, waiters, attempt);
+  return wait_event_interruptible(k, t, stdin_waiters(k), attempt);
+}
+
+function concat(a: Uint8Array, b: Uint8Array | undefined): Uint8Array {
+  if (!b || b.length === 0) return a;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/** The readers of fd 0 waiting for host input, as a wait queue (Kernel.inputArrived). */
+function stdin_waiters(k: Kernel): PollQueue {
+  return { add: (w: Task) => k.stdinWaiters.add(w), remove: (w: Task) => k.stdinWaiters.delete(w) };
+}
+
+/**
+ * console_poll: the input side is readable when the host has input (taken ahead, kept for
+ * the next read) or is at end of file (a read returns 0 at once); the output side is
+ * always writable.
+ */
+function console_poll(k: Kernel, f: File, pt: PollTable | null): number {
+  let mask = 0;
+  if (f.mode & FMODE_READ) {
+    if (pt) pt.wait(stdin_waiters(k));
+    if (!stdinAhead.has(k)) {
+      const data = k.stdin(CONSOLE_MAX_IO);
+      if (data !== null) stdinAhead.set(k, data);
+    }
+    if (stdinAhead.has(k)) mask |= POLLIN | POLLRDNORM;
+  }
+  if (f.mode & FMODE_WRITE) mask |= POLLOUT | POLLWRNORM;
+  return mask;
 }
 
 function console_write(k: Kernel, f: File, from: IovIter, _ppos: Ppos): SyscallResult {
@@ -102,8 +164,9 @@ function default_termios(): Uint8Array {
   return b;
 }
 
-function console_ioctl(k: Kernel, _f: File, cmd: number, arg: number): number {
-  if (!console_is_tty(k)) return -E.ENOTTY;
+function console_ioctl(k: Kernel, f: File, cmd: number, arg: number): number {
+  const stream = f.private_data;
+  if (!console_is_tty(k, stream === 'stdin' || stream === 'stdout' || stream === 'stderr' ? stream : undefined)) return -E.ENOTTY;
   switch (cmd) {
     case TCGETS:
       return copy_to_user(k, arg, default_termios());
@@ -128,6 +191,7 @@ export const console_fops: FileOperations = {
   read: console_read,
   write: console_write,
   ioctl: console_ioctl,
+  poll: console_poll,
 };
 
 // ---- /dev/null, /dev/zero, /dev/full (drivers/char/mem.c) -----------------------------
@@ -165,10 +229,14 @@ export function chrdev_open(k: Kernel, rdev: number): { op: FileOperations; data
       return { op: zero_fops, data: null };
     case DEV_FULL:
       return { op: full_fops, data: null };
+    case DEV_RANDOM:
+    case DEV_URANDOM:
+      return { op: random_fops, data: null }; // the kernel's deterministic pool (random.ts)
     case DEV_TTY:
     case DEV_CONSOLE:
       if (!console_is_tty(k)) return -E.ENXIO;
-      return { op: console_fops, data: 'stdout' satisfies ConsoleStream };
+      // The controlling terminal: writes go to stdout; a terminal if any stream is one.
+      return { op: console_fops, data: 'tty' };
     default:
       return -E.ENXIO;
   }

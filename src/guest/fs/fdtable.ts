@@ -13,17 +13,24 @@
 //                                      FD_CLOEXEC descriptor;
 //   exit                               exit_files: one user fewer; the last closes all.
 //
-// RLIMIT_NOFILE is 1024 (soft = hard): descriptors are 0 … 1023, the table grows on demand
-// up to that, and allocating past it is -EMFILE. The lowest free descriptor is always
+// RLIMIT_NOFILE is 1024 (soft = hard; setrlimit may lower it, resource.ts): descriptors
+// are 0 … 1023, the table grows on demand up to that, and allocating past it is -EMFILE. The lowest free descriptor is always
 // the one allocated (POSIX).
 
-import { CLONE_FILES, E } from '../abi.js';
+import { CLONE_FILES, E, RLIMIT_NOFILE } from '../abi.js';
 import type { Kernel } from '../kernel.js';
 import type { Task } from '../task.js';
+import { rlimit } from '../resource.js';
 import { fput, get_file, type File } from './file.js';
 
 /** RLIMIT_NOFILE (soft and hard): the number of descriptors a table may have. */
 export const NR_OPEN = 1024;
+
+/** The current task's RLIMIT_NOFILE soft limit (resource.ts; setrlimit may lower it):
+ *  descriptors must be below it. */
+export function task_nofile(k: Kernel): number {
+  return Math.min(rlimit(k, RLIMIT_NOFILE), NR_OPEN);
+}
 
 export class FilesStruct {
   /** count: tasks sharing this table (CLONE_FILES). */
@@ -38,13 +45,13 @@ export class FilesStruct {
 
 /**
  * alloc_fd: the lowest free descriptor >= start, or -EMFILE when none is free below
- * NR_OPEN. Nothing is reserved: the caller installs a file there (fd_install) before
+ * `limit` (the caller's RLIMIT_NOFILE: task_nofile). Nothing is reserved: the caller installs a file there (fd_install) before
  * the kernel call ends — no other task can take it meanwhile.
  */
-export function alloc_fd(files: FilesStruct, start: number): number {
+export function alloc_fd(files: FilesStruct, start: number, limit = NR_OPEN): number {
   let fd = Math.max(start, files.next_fd);
   while (fd < files.fd.length && files.fd[fd] !== null) fd++;
-  if (fd >= NR_OPEN) return -E.EMFILE;
+  if (fd >= limit) return -E.EMFILE;
   return fd;
 }
 
@@ -71,7 +78,7 @@ export function fd_install(files: FilesStruct, fd: number, f: File, cloexec: boo
 export function install_fd(k: Kernel, f: File, cloexec: boolean, start = 0): number {
   const files = k.current.files;
   if (!files) return -E.EMFILE;
-  const fd = alloc_fd(files, start);
+  const fd = alloc_fd(files, start, task_nofile(k));
   if (fd < 0) return fd;
   fd_install(files, fd, f, cloexec);
   return fd;

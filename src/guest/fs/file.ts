@@ -66,8 +66,23 @@ export interface FileOperations {
   /** The new position for lseek (0 = SEEK_SET, 1 = SEEK_CUR, 2 = SEEK_END …), or -errno. */
   llseek?: (k: Kernel, f: File, offset: number, whence: number) => number;
   ioctl?: (k: Kernel, f: File, cmd: number, arg: number) => number;
+  /** The POLL* events the file is ready for now; with a poll table, also the wait queues
+   *  a poller must sleep on to learn of a change (select.ts). Absent: always readable and
+   *  writable (DEFAULT_POLLMASK: regular files, memory devices). */
+  poll?: (k: Kernel, f: File, pt: PollTable | null) => number;
   /** The last reference is gone. */
   release?: (k: Kernel, f: File) => void;
+}
+
+/** A wait queue a poller can join (WaitQueue, or the console's input waiters). */
+export interface PollQueue {
+  add(t: Task): unknown;
+  remove(t: Task): unknown;
+}
+
+/** poll_table: where a file's poll method registers its wait queues (poll_wait). */
+export interface PollTable {
+  wait(q: PollQueue): void;
 }
 
 export class File {

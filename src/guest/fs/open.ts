@@ -29,6 +29,7 @@ import {
 } from './file.js';
 import { MAX_FILE_SIZE, S_IALLUGO, S_IFREG, S_ISCHR, type Inode } from './inode.js';
 import type { IovIter } from './iov.js';
+import { filemap_read_sync, filemap_write_sync } from '../filemap.js';
 import { lookup_create, LOOKUP_DIRECTORY, LOOKUP_FOLLOW, path_lookupat, path_parentat } from './namei.js';
 
 /** The largest file position (loff_t): forkbox positions are exact JS integers. */
@@ -41,6 +42,7 @@ function shmem_file_read(k: Kernel, f: File, to: IovIter, ppos: Ppos): number {
   const pos = ppos.pos;
   if (pos >= inode.size || to.count === 0) return 0;
   const n = Math.min(to.count, inode.size - pos);
+  filemap_read_sync(k, inode, pos, n); // pages written through a shared mapping (filemap.ts)
   const done = to.copy_to_iter(k, inode.data, pos, n);
   if (done === 0) return -E.EFAULT;
   ppos.pos = pos + done;
@@ -61,6 +63,7 @@ function shmem_file_write(k: Kernel, f: File, from: IovIter, ppos: Ppos): number
   const done = from.copy_from_iter(k, inode.data, pos, n);
   if (done === 0) return -E.EFAULT;
   if (pos + done > inode.size) inode.size = pos + done;
+  filemap_write_sync(k, inode, pos, done); // shared mappings of these pages see it (filemap.ts)
   inode.mtime = inode.ctime = vfs.now();
   ppos.pos = pos + done;
   return done;

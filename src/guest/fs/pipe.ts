@@ -29,14 +29,15 @@
 // -hard: past PIPE_PAGES_SOFT pages a new pipe gets PIPE_MIN_DEF_BUFFERS slots only, past
 // PIPE_PAGES_HARD pipe() fails with -ENFILE.
 
-import { E, SIG } from '../abi.js';
+import { E, POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, SIG } from '../abi.js';
 import { CYC_FILE_ALLOC } from '../cost.js';
 import type { Kernel } from '../kernel.js';
 import { send_signal } from '../signal.js';
 import type { SyscallResult, Task } from '../task.js';
 import { put_user32 } from '../uaccess.js';
 import {
-  alloc_file, FMODE_READ, FMODE_WRITE, fput, NR_FILE, O_DIRECT, O_NONBLOCK, O_RDONLY, O_WRONLY, type File, type FileOperations, type Ppos,
+  alloc_file, FMODE_READ, FMODE_WRITE, fput, NR_FILE, O_DIRECT, O_NONBLOCK, O_RDONLY, O_WRONLY, type File,
+  type FileOperations, type PollTable, type Ppos,
 } from './file.js';
 import { mkdev, S_IFIFO, type Inode } from './inode.js';
 import type { IovIter } from './iov.js';
@@ -234,6 +235,30 @@ function pipe_ioctl(k: Kernel, f: File, cmd: number, arg: number): number {
   return -E.ENOTTY;
 }
 
+/**
+ * pipe_poll: the read end is readable (POLLIN | POLLRDNORM) with data buffered and hung
+ * up (POLLHUP) once no writer is left; the write end is writable (POLLOUT | POLLWRNORM)
+ * while a slot is free, in error (POLLERR) once no reader is left. A poller sleeps on
+ * both wait queues (a read frees room, a write brings data, a close changes either).
+ */
+function pipe_poll(_k: Kernel, f: File, pt: PollTable | null): number {
+  const pipe = f.private_data as Pipe;
+  if (pt) {
+    pt.wait(pipe.rd_wait);
+    pt.wait(pipe.wr_wait);
+  }
+  let mask = 0;
+  if (f.mode & FMODE_READ) {
+    if (pipe.bufs.length !== 0) mask |= POLLIN | POLLRDNORM;
+    if (pipe.writers === 0) mask |= POLLHUP;
+  }
+  if (f.mode & FMODE_WRITE) {
+    if (!pipe.full) mask |= POLLOUT | POLLWRNORM;
+    if (pipe.readers === 0) mask |= POLLERR;
+  }
+  return mask;
+}
+
 /** The last close of one end. */
 function pipe_release(k: Kernel, f: File): void {
   const pipe = f.private_data as Pipe;
@@ -254,6 +279,7 @@ export const pipefifo_fops: FileOperations = {
   read: pipe_read,
   write: pipe_write,
   ioctl: pipe_ioctl,
+  poll: pipe_poll,
   release: pipe_release,
 };
 

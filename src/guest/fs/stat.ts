@@ -2,7 +2,7 @@
 // stat64 / lstat64 / fstat64 / fstatat64 (struct stat64), statx (struct statx),
 // getdents (struct linux_dirent) and getdents64 (struct linux_dirent64) — byte for byte
 // the i386 layouts of arch/x86/include/uapi/asm/stat.h, include/uapi/linux/stat.h and
-// fs/readdir.c.
+// fs/readdir.c — and utimensat (fs/utimes.c), which sets the times stat reports.
 //
 // struct stat64 (96 bytes; i386 aligns long long to 4, so no hidden padding):
 //     0 st_dev (u64)      8 __pad0[4]        12 __st_ino (u32)   16 st_mode (u32)
@@ -17,7 +17,7 @@
 import { E } from '../abi.js';
 import type { Kernel } from '../kernel.js';
 import type { Syscall } from '../syscalls.js';
-import { copy_to_user, strncpy_from_user } from '../uaccess.js';
+import { copy_from_user, copy_to_user, strncpy_from_user } from '../uaccess.js';
 import { fget } from './file.js';
 import {
   DT_CHR, DT_DIR, DT_FIFO, DT_LNK, DT_REG, DT_UNKNOWN, S_IFMT, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG, type Inode,
@@ -260,7 +260,61 @@ const sys_getdents: Syscall = (k, fd, dirp, count) =>
     out[at + reclen - 1] = type;
   });
 
+// ---- utimensat (fs/utimes.c) -------------------------------------------------------
+
+const UTIME_NOW = 0x3fffffff;
+const UTIME_OMIT = 0x3ffffffe;
+
+/**
+ * utimensat(dfd, path, times, flags): set the access and modification times of a file
+ * (times[0], times[1]; NULL: both now; tv_nsec UTIME_NOW: now, UTIME_OMIT: unchanged);
+ * the change time becomes now if anything changed. A NULL path means dfd itself
+ * (futimens). The times are old_timespec32 (utimensat) or __kernel_timespec
+ * (utimensat_time64); a bad tv_nsec is -EINVAL. Everyone is root: no permission check.
+ */
+function do_utimes(k: Kernel, dfd: number, pathp: number, times: number, flags: number, time64: boolean): number {
+  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -E.EINVAL;
+  const now = k.vfs.now();
+  let atime: bigint | null = now;
+  let mtime: bigint | null = now;
+  if (times !== 0) {
+    const size = time64 ? 16 : 8;
+    const b = copy_from_user(k, times >>> 0, 2 * size);
+    if (!b) return -E.EFAULT;
+    const dv = new DataView(b.buffer);
+    const one = (off: number): bigint | null | number => {
+      const sec = time64 ? dv.getBigInt64(off, true) : BigInt(dv.getInt32(off, true));
+      const nsec = dv.getInt32(off + (time64 ? 8 : 4), true);
+      if (nsec === UTIME_NOW) return now;
+      if (nsec === UTIME_OMIT) return null;
+      if (nsec < 0 || nsec >= 1e9) return -E.EINVAL;
+      return sec * 1_000_000_000n + BigInt(nsec);
+    };
+    const a = one(0);
+    const m = one(size);
+    if (typeof a === 'number') return a;
+    if (typeof m === 'number') return m;
+    atime = a;
+    mtime = m;
+  }
+  let inode: Inode | number;
+  if (pathp === 0) {
+    if (dfd === AT_FDCWD) return -E.EFAULT;
+    inode = fd_inode(k, dfd);
+  } else {
+    inode = stat_lookup(k, dfd, pathp, flags, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH);
+  }
+  if (typeof inode === 'number') return inode;
+  if (atime === null && mtime === null) return 0;
+  if (atime !== null) inode.atime = atime;
+  if (mtime !== null) inode.mtime = mtime;
+  inode.ctime = now;
+  return 0;
+}
+
 export const STAT_SYSCALLS: Record<string, Syscall> = {
+  utimensat: (k, dfd, path, times, flags) => do_utimes(k, dfd, path, times, flags, false),
+  utimensat_time64: (k, dfd, path, times, flags) => do_utimes(k, dfd, path, times, flags, true),
   stat64: (k, path, buf) => put_stat64(k, stat_lookup(k, AT_FDCWD, path, 0, 0), buf),
   lstat64: (k, path, buf) => put_stat64(k, stat_lookup(k, AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, AT_SYMLINK_NOFOLLOW), buf),
   fstat64: (k, fd, buf) => put_stat64(k, fd_inode(k, fd), buf),

@@ -10,13 +10,14 @@
 //   dup3(old, new, flags) like dup2 but old == new is -EINVAL, flags only O_CLOEXEC;
 //   fcntl F_DUPFD(arg)    the lowest free descriptor >= arg (-EINVAL past RLIMIT_NOFILE);
 //   F_DUPFD_CLOEXEC       the same with FD_CLOEXEC.
-// A new descriptor >= RLIMIT_NOFILE (1024): dup2/dup3 -EBADF, others -EMFILE.
+// A new descriptor >= RLIMIT_NOFILE (1024, or lower after setrlimit): dup2/dup3 -EBADF,
+// others -EMFILE.
 
 import { E } from '../abi.js';
 import type { Kernel } from '../kernel.js';
 import type { Syscall } from '../syscalls.js';
 import { copy_to_user, get_user32, put_user32, strncpy_from_user } from '../uaccess.js';
-import { alloc_fd, close_fd, fd_install, install_fd, NR_OPEN, pick_file } from './fdtable.js';
+import { alloc_fd, close_fd, fd_install, install_fd, pick_file, task_nofile } from './fdtable.js';
 import {
   FASYNC, fget, fput, get_file, FMODE_PATH, FMODE_WRITE, O_APPEND, O_CLOEXEC, O_DIRECT, O_NOATIME, O_NONBLOCK,
   type File,
@@ -75,14 +76,14 @@ const sys_dup2: Syscall = (k, oldfd, newfd) => {
   const f = fget(k, k.current, oldfd);
   if (!f) return -E.EBADF;
   if (oldfd === newfd) return newfd;
-  if (newfd < 0 || newfd >= NR_OPEN) return -E.EBADF;
+  if (newfd < 0 || newfd >= task_nofile(k)) return -E.EBADF;
   return do_dup2(k, f, newfd, false);
 };
 
 const sys_dup3: Syscall = (k, oldfd, newfd, flags) => {
   if (flags & ~O_CLOEXEC) return -E.EINVAL;
   if (oldfd === newfd) return -E.EINVAL;
-  if (newfd < 0 || newfd >= NR_OPEN) return -E.EBADF;
+  if (newfd < 0 || newfd >= task_nofile(k)) return -E.EBADF;
   const f = fget(k, k.current, oldfd);
   if (!f) return -E.EBADF;
   return do_dup2(k, f, newfd, (flags & O_CLOEXEC) !== 0);
@@ -90,7 +91,7 @@ const sys_dup3: Syscall = (k, oldfd, newfd, flags) => {
 
 /** f_dupfd: the lowest free descriptor >= from, sharing f. */
 function f_dupfd(k: Kernel, from: number, f: File, cloexec: boolean): number {
-  if (from < 0 || from >= NR_OPEN) return -E.EINVAL;
+  if (from < 0 || from >= task_nofile(k)) return -E.EINVAL;
   const fd = install_fd(k, get_file(f), cloexec, from);
   if (fd < 0) fput(k, f);
   return fd;
@@ -160,13 +161,13 @@ function do_pipe2(k: Kernel, fildes: number, flags: number): number {
     destroy_pipe_files(k, pf);
     return -E.EMFILE;
   }
-  const fd0 = alloc_fd(files, 0);
+  const fd0 = alloc_fd(files, 0, task_nofile(k));
   if (fd0 < 0) {
     destroy_pipe_files(k, pf);
     return fd0;
   }
   fd_install(files, fd0, pf[0], cloexec);
-  const fd1 = alloc_fd(files, 0);
+  const fd1 = alloc_fd(files, 0, task_nofile(k));
   if (fd1 < 0) {
     pick_file(files, fd0);
     destroy_pipe_files(k, pf);
@@ -259,5 +260,6 @@ export const FD_SYSCALLS: Record<string, Syscall> = {
   truncate: (k, path, length) => truncate(k, path, length | 0),
   truncate64: (k, path, lo, hi) => truncate(k, path, loff(lo, hi | 0)),
   fsync: sys_fsync,
+  sync: () => 0, // everything is in memory already: nothing to write out
   fdatasync: sys_fsync,
 };

@@ -13,7 +13,8 @@ import { E } from '../abi.js';
 import type { Kernel } from '../kernel.js';
 import type { Syscall } from '../syscalls.js';
 import { copy_to_user, strncpy_from_user } from '../uaccess.js';
-import { alloc_fd, fd_install } from './fdtable.js';
+import { alloc_fd, fd_install, task_nofile } from './fdtable.js';
+import { proc_readlink } from './proc.js';
 import { fget, O_CLOEXEC, O_CREAT, O_TRUNC, O_WRONLY } from './file.js';
 import { d_path } from './fs_struct.js';
 import { S_IALLUGO, S_IFDIR, S_IFLNK, S_IFMT, S_ISVTX, S_IXUGO, type Inode } from './inode.js';
@@ -63,7 +64,7 @@ function do_sys_open(k: Kernel, dfd: number, pathp: number, flags: number, mode:
   if (typeof path === 'number') return path;
   const files = k.current.files;
   if (!files) return -E.EMFILE;
-  const fd = alloc_fd(files, 0); // get_unused_fd_flags first: -EMFILE before any creation
+  const fd = alloc_fd(files, 0, task_nofile(k)); // get_unused_fd_flags first: -EMFILE before any creation
   if (fd < 0) return fd;
   const f = do_filp_open(k, dfd, path, flags, mode);
   if (typeof f === 'number') return f;
@@ -207,6 +208,12 @@ function do_readlinkat(k: Kernel, dfd: number, pathp: number, buf: number, bufsi
   const path = getname(k, pathp);
   if (typeof path === 'number') return path;
   if (bufsiz <= 0) return -E.EINVAL;
+  const proc = proc_readlink(k, path); // /proc/self/exe (proc.ts)
+  if (proc !== null) {
+    const n = Math.min(proc.length, bufsiz);
+    const err = copy_to_user(k, buf, Buffer.from(proc.slice(0, n), 'latin1'));
+    return err < 0 ? err : n;
+  }
   const inode = path === '' ? -E.ENOENT : path_lookupat(k, dfd, path, 0);
   if (typeof inode === 'number') return inode;
   if (!inode.isLnk) return -E.EINVAL;

@@ -1,4 +1,4 @@
-// Vitest configuration. The only addition to the defaults: `import x from '...bin'`
+// Vitest configuration. Additions to the defaults: a 30 s test timeout, and `import x from '...bin'`
 // yields the file's bytes as a Uint8Array, as esbuild's 'binary' loader does for the
 // bundled CLI (scripts/build.mjs), so tests can import modules that embed binaries
 // (src/demo/run-demo.ts embeds src/demo/demo.bin).
@@ -6,6 +6,9 @@ import { readFileSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // Speed is measured in bench/, never by a test: a generous timeout keeps a loaded 2-core
+  // CI machine from failing a test that is merely slow.
+  test: { testTimeout: 30_000 },
   plugins: [
     {
       name: 'forkbox-binary',

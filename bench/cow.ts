@@ -4,10 +4,13 @@
 // which maps and touches the same N pages but never forks): the R forks, exits and waits
 // are included; process start-up and the parent's first touch of its pages are not.
 // forkbox also reports its counted COW copies, guest cycles per fault and a split of them
-// by the kernel cost model (src/guest/cost.ts) — a model, not a host-time profile.
+// by the kernel cost model (src/guest/cost.ts) — a model, not a host-time profile — and,
+// from one extra instrumented run excluded from the rates, the host time of a COW-copy
+// fault by phase (ph_*, ns per fault: src/perf/fault-phases.ts).
 
 import { CYC_FAULT, CYC_PAGE_ALLOC, CYC_PAGE_COPY, CYC_PTE_WALK } from '../src/guest/cost.js';
 import { measure, ratios, withUnit, type Context, type Row } from './measure.js';
+import { enableFaultPhases, KIND_COW_COPY, PHASE_NAMES, phaseReport } from '../src/perf/fault-phases.js';
 
 /** Forks per run (at least 16k faults per run, so that small N are above timing noise)
  *  and forkbox's memory (the parent's pages, the child's copies, the rest). */
@@ -36,6 +39,7 @@ export function cowBench(ctx: Context, sizes: number[]): Row[] {
         kernelCyclesPerFault: d.kernelCycles! / d.cowCopies,
         model_fault: CYC_FAULT, model_walk: CYC_PTE_WALK, model_alloc: CYC_PAGE_ALLOC, model_copy: CYC_PAGE_COPY,
         model_rest: perFault - modelled,
+        ...faultPhaseCounters(ctx, label, { args: [String(n), String(R)], memSize }),
       };
     }
     rows.push({
@@ -45,4 +49,22 @@ export function cowBench(ctx: Context, sizes: number[]): Row[] {
     });
   }
   return rows;
+}
+
+/** One extra forkbox run with the fault-phase counters on (not part of the rates): host
+ *  ns per COW-copy fault in each phase (ph_<phase>) and in all (ph_total). */
+function faultPhaseCounters(ctx: Context, label: string, spec: { args: string[]; memSize: number }): Record<string, number> {
+  ctx.progress(`${label}: forkbox fault-phase run`);
+  enableFaultPhases(true);
+  try {
+    ctx.peers.run('forkbox', 'cow', spec);
+  } finally {
+    enableFaultPhases(false);
+  }
+  const r = phaseReport(KIND_COW_COPY);
+  const out: Record<string, number> = {};
+  for (const name of PHASE_NAMES) out[`ph_${name}`] = r.nsPerFault[name];
+  out.ph_total = r.totalNsPerFault;
+  out.ph_keptPct = r.faults > 0 ? (100 * r.kept) / r.faults : 0;
+  return out;
 }

@@ -1,6 +1,7 @@
 // The three systems a benchmark runs on, the same ELF on each:
-//   forkbox  in-process: runProgram (src/run.ts), host time by process.hrtime around the
-//            whole run (boot included), plus the guest's cycles / instructions / k.stats
+//   forkbox  in-process: runProgram (src/run.ts) with --mem-prealloc, host time by
+//            process.hrtime around the whole run (boot included), plus the guest's
+//            cycles / instructions / k.stats
 //   native   spawnSync of the ELF, when the host runs i386 Linux programs (detected once)
 //   qemu     spawnSync('qemu-i386', [elf, …]), when qemu-i386 is installed
 // A peer that cannot run is reported with the reason, never silently dropped.
@@ -33,6 +34,9 @@ export interface RunSpec {
   args: string[];
   /** forkbox only. */
   memSize?: number;
+  /** forkbox only: --mem-prealloc, touch all of guest RAM at machine creation (default:
+   *  on, so the host's first touch of a page is not timed as part of a COW copy). */
+  memPrealloc?: boolean;
   forkMode?: 'cow' | 'copy';
 }
 
@@ -99,7 +103,7 @@ export function detectPeers(programs: string[]): Peers {
       const t0 = process.hrtime.bigint();
       const r = runProgram({
         files: new Map([[path, elfs.get(program)!]]), argv: [path, ...spec.args],
-        memSize: spec.memSize, forkMode: spec.forkMode, maxCycles: Infinity,
+        memSize: spec.memSize, memPrealloc: spec.memPrealloc ?? true, forkMode: spec.forkMode, maxCycles: Infinity,
       });
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
       if (r.end !== 'exit' || r.exitCode !== 0) throw new Error(`forkbox ${program} ${spec.args.join(' ')}: ${r.message} (exit ${r.exitCode})`);

@@ -121,7 +121,7 @@ export async function runBench(o: BenchOptions, io: BenchIO): Promise<BenchResul
     host: { cpus: cpu.length, model: cpu[0]?.model ?? '?', node: process.version, platform: `${process.platform} ${process.arch}` },
     method: 'Each repetition runs, per peer in turn, a zero-work baseline of the same ELF and the measured run; ' +
       'rate = work / (host time of the run - median baseline host time), so process start-up and forkbox boot are excluded ' +
-      'and fork/exit/wait of the children are included. forkbox runs in-process (runProgram); native and qemu-i386 by spawnSync.',
+      'and fork/exit/wait of the children are included. forkbox runs in-process (runProgram) with --mem-prealloc (all guest RAM touched at machine creation, as QEMU -mem-prealloc does, so the host pages it in during the baseline, not during COW copies); native and qemu-i386 by spawnSync.',
     peers: Object.fromEntries(PEERS.map((n) => [n, peers.available[n] === true ? { available: true } : { missing: peers.available[n] as string }])) as BenchResults['peers'],
     rows, profile,
   };
@@ -145,7 +145,7 @@ export function markdown(res: BenchResults): string {
     const fb = rows.filter((r) => r.forkbox);
     if (fb.length > 0) {
       const keys = Object.keys(fb[0].forkbox!);
-      out.push('', `forkbox's own counters${bench === 'cow' ? ' (model_*: guest cycles per fault by the kernel cost model, src/guest/cost.ts; model_rest: entry/return stubs, iret and the rest)' : ''}:`, '',
+      out.push('', `forkbox's own counters${bench === 'cow' ? ' (model_*: guest cycles per fault by the kernel cost model, src/guest/cost.ts; model_rest: entry/return stubs, iret and the rest; ph_*: host ns per COW-copy fault by phase in one extra instrumented run, excluded from the rates, averaged over the faults (ph_keptPct of them) that took at most 4× the median, src/perf/fault-phases.ts — delivery: #PF raised to kernel entry (IDT, SAVE_ALL); walk: do_page_fault to do_wp_page; alloc: frame; copy: copy_page; flush: set_pte_at + invlpg; kernel: the rest of the kernel call; return: restore_all + iret to CPL 3)' : ''}:`, '',
         `| point | ${keys.join(' | ')} |`, `|---|${keys.map(() => '---').join('|')}|`);
       for (const r of fb) out.push(`| ${r.label} | ${keys.map((k) => num(r.forkbox![k] ?? NaN)).join(' | ')} |`);
     }

@@ -53,6 +53,8 @@ export interface MachineOptions {
   memSize?: number;
   /** CPU frequency in Hz, an integer from 1 MHz to 4.29 GHz (default 100 MHz). */
   cpuHz?: number;
+  /** Touch every page of RAM at creation (QEMU's -mem-prealloc; Mmu.preallocate). */
+  memPrealloc?: boolean;
   /** Where the UART and the 0xE9 debug console write, one byte per call (default: dropped). */
   output?: ByteSink;
 }
@@ -115,6 +117,7 @@ export class Machine {
     this.cpuHz = options.cpuHz ?? DEFAULT_CPU_HZ;
     const output = options.output ?? (() => {});
     this.mmu = new Mmu(memSize);
+    if (options.memPrealloc) this.mmu.preallocate();
     this.cpu = new CPU(this.mmu);
     this.io = new IoBus();
     this.pic = new PicPair(this.cpu);

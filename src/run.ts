@@ -29,6 +29,8 @@ export interface RunOptions extends KernelOptions {
   argv: string[];
   envp?: string[];
   memSize?: number;
+  /** Touch every page of guest RAM at machine creation (--mem-prealloc). */
+  memPrealloc?: boolean;
   cpuHz?: number;
   /** Stop after this many cycles (default: 100 guest seconds; Infinity: no limit). */
   maxCycles?: number;
@@ -70,7 +72,7 @@ export interface SliceControl {
 
 /** Boot the kernel for a program (does not run it). */
 export function bootProgram(opts: RunOptions): { machine: Machine; kernel: Kernel } {
-  const machine = new Machine({ memSize: opts.memSize, cpuHz: opts.cpuHz });
+  const machine = new Machine({ memSize: opts.memSize, memPrealloc: opts.memPrealloc, cpuHz: opts.cpuHz });
   const kernel = new Kernel(machine, opts);
   if (opts.epoch !== undefined) timekeeping_init(kernel, opts.epoch);
   set_console_tty(kernel, opts.tty ?? false);

@@ -5,7 +5,7 @@
 
 import {
   CR0_EM, CR0_PE, CR0_TS, EFLAGS_FIXED, EFLAGS_IF, EFLAGS_TF, ESP,
-  SEG_CS, SEG_DS, SEG_ES, SEG_FS, SEG_GS, SEG_SS, VEC_DB, VEC_GP, VEC_NM, VEC_SS,
+  SEG_CS, SEG_DS, SEG_ES, SEG_FS, SEG_GS, SEG_SS, VEC_DB, VEC_GP, VEC_NM, VEC_PF, VEC_SS,
 } from './constants.js';
 import { LazyFlags } from './flags.js';
 import { FAULT, raise } from './fault.js';
@@ -16,6 +16,7 @@ import type { Insn } from './insn.js';
 import { compileBlock, JIT_DONE, JIT_FAULT, JIT_RESUME, JIT_THRESHOLD } from './jit.js';
 import { PAGE_MASK, PAGE_SHIFT } from '../mmu/paging.js';
 import { FPU } from './fpu.js';
+import { faultPhases, faultRaised } from '../perf/fault-phases.js';
 
 /** Port I/O as the CPU sees it; the machine's I/O bus implements it. */
 export interface IoPorts {
@@ -108,6 +109,9 @@ export class CPU extends LazyFlags {
   shutdown = false;
   /** Set by sti / mov ss / pop ss: no interrupt before the next instruction completes. */
   intShadow = false;
+  /** Software interrupts (INT n, INT3, INTO) delivered: step() sees whether one ended the
+   *  instruction it single-steps. */
+  softInts = 0;
   /** Host request to leave run() at the next instruction boundary. */
   stopRequested = false;
 
@@ -398,9 +402,11 @@ export class CPU extends LazyFlags {
     const insns = block.insns;
     const n = insns.length < maxInsns ? insns.length : maxInsns;
     const tf = this.flags & EFLAGS_TF;
+    const softInts = this.softInts;
     this.intShadow = false;
     let start = 0;
-    if (n === insns.length && this.jit) {
+    // Compiled code runs whole blocks and does not single-step: with TF set, interpret.
+    if (n === insns.length && this.jit && tf === 0) {
       let compiled = block.compiled;
       if (compiled === null && ++block.hits === this.jitThreshold && !block.uncached) {
         compiled = block.compiled = compileBlock(block);
@@ -443,8 +449,10 @@ export class CPU extends LazyFlags {
       return;
     }
     this.instret += n;
-    if (tf && maxInsns === 1) {
-      // Single-step trap after the instruction (SDM vol. 3A §17.3.1.4): DR6.BS.
+    if (tf && maxInsns === 1 && softInts === this.softInts) {
+      // Single-step trap after the instruction (SDM vol. 3A §17.3.1.4): DR6.BS. Not after
+      // INT n/INT3/INTO, which entered their handler with TF cleared (the trap would hit
+      // the handler's first instruction, in the kernel).
       this.dr[6] |= 1 << 14;
       this.deliver(VEC_DB, -1, false);
     }
@@ -453,6 +461,7 @@ export class CPU extends LazyFlags {
   /** Deliver the pending FAULT for the instruction at `faultEip`. */
   private exception(faultEip: number): void {
     this.eip = faultEip;
+    if (faultPhases.enabled && FAULT.vector === VEC_PF) faultRaised(); // host-time counters (off: one branch)
     this.deliver(FAULT.vector, FAULT.error, false);
   }
 
@@ -461,6 +470,7 @@ export class CPU extends LazyFlags {
    * (the faulting instruction for faults, the next one for traps).
    */
   deliver(vector: number, error: number, software: boolean): void {
+    if (software) this.softInts++;
     deliverException(this, vector, error, software);
     if (this.onVector) this.onVector(vector, error, this.eip);
   }

@@ -33,6 +33,7 @@ import {
   nullifyInaccessible, readDescriptor, readInnerStack, setAccessed, switchToInnerStack, type Descriptor,
 } from './segments.js';
 import type { Insn } from './insn.js';
+import { faultPhases, faultReturned } from '../perf/fault-phases.js';
 
 /** Cycle costs of delivery (i486 INT n: 44 same privilege, 71 through a privilege change). */
 export const CYCLES_INT_SAME = 44;
@@ -285,4 +286,5 @@ export function iret(cpu: CPU, i: Insn): void {
   cpu.flags = flags;
   cpu.lazy = 0;
   void EFLAGS_AC;
+  if (faultPhases.pending && cpu.cpl === 3) faultReturned(); // host-time counters: back at CPL 3
 }

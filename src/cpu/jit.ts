@@ -257,6 +257,7 @@ function inline(g: Gen, i: Insn): boolean {
       else g.emit(g.write32(i, String(i.imm | 0)));
       return true;
     case 'lea Gv,M':
+      if (i.mod3) return false; // the register form is #UD: the handler raises it
       g.emit(`r[${i.reg}]=${g.off(i)};`);
       return true;
     case 'push Zv':

@@ -97,6 +97,56 @@ export function loadNull(cpu: CPU, seg: number, sel: number): void {
   cpu.setSegCache(seg, sel, 0, 0, 0);
 }
 
+/*
+ * Loads that succeeded, as a memo of the pure function (register, selector, CPL,
+ * descriptor dwords) → cache contents, direct-mapped by register and descriptor index
+ * (so that the kernel's and the user's selectors, alternating in DS and ES on every
+ * kernel entry and exit, do not evict each other): when a load reads the same two dwords
+ * for the same selector at the same CPL, every check of the SDM's pseudo-code gives the
+ * same result as then (success), the accessed bit is already set in memory (the memo
+ * holds the dwords as they were after it was set), and the cache gets the same base,
+ * limit and attributes. The
+ * descriptor is still read from the table on every load, so a changed GDT/LDT entry,
+ * table base or limit is seen at once. No state of any one CPU is kept: the memo is
+ * shared by every CPU and never needs invalidating. memoSel -1: empty.
+ */
+const MEMO_WAYS = 64;
+const MEMO_SIZE = 6 * MEMO_WAYS;
+const memoSel = new Int32Array(MEMO_SIZE).fill(-1);
+const memoCpl = new Int32Array(MEMO_SIZE);
+const memoLo = new Int32Array(MEMO_SIZE);
+const memoHi = new Int32Array(MEMO_SIZE);
+const memoBase = new Int32Array(MEMO_SIZE);
+const memoLimit = new Float64Array(MEMO_SIZE);
+const memoAttr = new Int32Array(MEMO_SIZE);
+
+function memoSlot(seg: number, sel: number): number {
+  return seg * MEMO_WAYS + ((sel >>> 3) & (MEMO_WAYS - 1));
+}
+
+/** Load from the memo if it holds this load (see above); false: do the full load. */
+function loadMemo(cpu: CPU, seg: number, sel: number, d: Descriptor): boolean {
+  const m = memoSlot(seg, sel);
+  if (memoSel[m] !== sel || memoLo[m] !== d.lo || memoHi[m] !== d.hi || memoCpl[m] !== cpu.cpl) return false;
+  cpu.setSegCache(seg, sel, memoBase[m], memoLimit[m], memoAttr[m]);
+  return true;
+}
+
+/** A full load succeeded: set the accessed bit, fill the cache, remember it. */
+function loadChecked(cpu: CPU, seg: number, sel: number, d: Descriptor): void {
+  setAccessed(cpu, d);
+  const base = descBase(d), limit = descLimit(d), attr = descAttr(d);
+  cpu.setSegCache(seg, sel, base, limit, attr);
+  const m = memoSlot(seg, sel);
+  memoSel[m] = sel;
+  memoCpl[m] = cpu.cpl;
+  memoLo[m] = d.lo;
+  memoHi[m] = d.hi;
+  memoBase[m] = base;
+  memoLimit[m] = limit;
+  memoAttr[m] = attr;
+}
+
 /**
  * MOV/POP to SS, DS, ES, FS or GS in protected mode, with every check of the SDM's
  * pseudo-code. Raises #GP(sel), #SS(sel) or #NP(sel); loads nothing on a fault.
@@ -110,12 +160,12 @@ export function loadDataSegment(cpu: CPU, seg: number, sel: number): void {
     if (rpl !== cpu.cpl) raise(VEC_GP, err);
     const d = scratch;
     if (!readDescriptor(cpu, sel, d)) raise(VEC_GP, err);
+    if (loadMemo(cpu, seg, sel, d)) return;
     const kind = descKind(d);
     // a writable data segment: S=1, code=0, W=1
     if ((kind & 0x1a) !== 0x12 || descDpl(d) !== cpu.cpl) raise(VEC_GP, err);
     if (!isPresent(d)) raise(VEC_SS, err);
-    setAccessed(cpu, d);
-    loadCache(cpu, seg, sel, d);
+    loadChecked(cpu, seg, sel, d);
     return;
   }
   if (err === 0) {
@@ -124,6 +174,7 @@ export function loadDataSegment(cpu: CPU, seg: number, sel: number): void {
   }
   const d = scratch;
   if (!readDescriptor(cpu, sel, d)) raise(VEC_GP, err);
+  if (loadMemo(cpu, seg, sel, d)) return;
   const kind = descKind(d);
   if ((kind & 0x10) === 0) raise(VEC_GP, err); // system segment
   const code = (kind & 0x8) !== 0;
@@ -134,8 +185,7 @@ export function loadDataSegment(cpu: CPU, seg: number, sel: number): void {
     if (rpl > dpl || cpu.cpl > dpl) raise(VEC_GP, err);
   }
   if (!isPresent(d)) raise(VEC_NP, err);
-  setAccessed(cpu, d);
-  loadCache(cpu, seg, sel, d);
+  loadChecked(cpu, seg, sel, d);
 }
 
 /**

@@ -30,6 +30,7 @@ import { Task } from './task.js';
 import { CYC_KCALL } from './cost.js';
 import { do_syscall } from './syscalls.js';
 import { do_page_fault } from './memory.js';
+import { faultCancel, faultMark, faultPhases, PH_DELIVERY, PH_KERNEL } from '../perf/fault-phases.js';
 import { do_trap, take_error_code } from './traps.js';
 import { exit_to_user_mode } from './signal_delivery.js';
 import { ktime_get_real_ns, timer_interrupt, TimerList } from './time.js';
@@ -267,6 +268,10 @@ export class Kernel {
   /** Entered from an entry stub's `out KCALL_PORT, al` with ESP at the pt_regs. */
   kcall(vector: number): void {
     const cpu = this.cpu;
+    if (faultPhases.pending) { // host-time counters of a #PF (src/perf/fault-phases.ts)
+      if (vector === VEC_PF) faultMark(PH_DELIVERY);
+      else faultCancel();
+    }
     this.stats.kcalls++;
     this.charge(CYC_KCALL);
     const regs = this.regs;
@@ -281,6 +286,7 @@ export class Kernel {
     if (this.halted) return;
     // Reschedule if asked, and deliver signals to the task about to return to user mode.
     exit_to_user_mode(this);
+    if (faultPhases.pending) faultMark(PH_KERNEL);
   }
 
   /** End of interrupt for an IRQ line, to the 8259A pair (OCW2 non-specific EOI). */

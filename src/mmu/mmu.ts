@@ -112,6 +112,16 @@ export class Mmu {
     this.codeFrames = new Uint8Array(this.frames);
   }
 
+  /**
+   * Touch every page of RAM now (QEMU's -mem-prealloc), so that the host commits it here
+   * rather than at the first guest write to each page (a host page fault each, in the
+   * middle of a copy_page or clear_page). Writes zeros over zeros: nothing the guest sees.
+   */
+  preallocate(): void {
+    const u8 = this.u8;
+    for (let p = 0; p < this.ramSize; p += 4096) u8[p] = 0;
+  }
+
   /** Called by the CPU whenever CPL changes between 3 and 0..2. */
   setUser(user: boolean): void {
     this.user = user;

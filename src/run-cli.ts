@@ -25,8 +25,8 @@
 // assembler's `file:line:col: error: message` lines, or `forkbox run: ...` — and exit 2.
 // Nothing here prints a stack trace.
 
-import { lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, posix } from 'node:path';
+import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { join, posix, sep } from 'node:path';
 import { assemble } from './asm/assembler.js';
 import type { CliIO } from './cli.js';
 import { parseElf } from './guest/elf.js';
@@ -52,6 +52,8 @@ export const RUN_USAGE = `usage: forkbox run [OPTIONS] PROGRAM [ARGS...]
   Run a Linux i386 program (an ELF32 executable, or NASM source ending in .asm, assembled
   on the fly) on the forkbox kernel. Options (before PROGRAM):
   --mem MiB           guest RAM, 4 to 1024 (default 64)
+  --mem-prealloc      touch all of guest RAM at start (as QEMU's -mem-prealloc), so
+                      the host does not page it in during the run
   --hz N              timer interrupts per second, 19 to 10000 and at most
                       one per 10000 CPU cycles (default 100)
   --cpu-mhz N         CPU clock in MHz, 1 to 4294 (default 100)
@@ -72,6 +74,7 @@ interface RunArgs {
   program: string;
   args: string[];
   memMiB?: number;
+  memPrealloc?: boolean;
   hz?: number;
   cpuHz?: number;
   forkMode?: 'cow' | 'copy';
@@ -142,6 +145,10 @@ function parseArgs(argv: string[]): RunArgs | 'help' {
     switch (name) {
       case 'mem':
         out.memMiB = intOption(name, value(), 4, 1024, 'a whole number of MiB from 4 to 1024');
+        break;
+      case 'mem-prealloc':
+        flag();
+        out.memPrealloc = true;
         break;
       case 'hz':
         out.hz = intOption(name, value(), 19, 10000, 'a whole number from 19 to 10000');
@@ -288,9 +295,15 @@ function loadProgram(path: string, io: CliIO): Uint8Array | null {
   return elf;
 }
 
+/** Whether host path `p` (resolved) is `dir` (resolved) or below it. */
+function isInside(p: string, dir: string): boolean {
+  return p === dir || p.startsWith(dir.endsWith(sep) ? dir : dir + sep);
+}
+
 /**
- * --fs DIR: every regular file under DIR (symbolic links to files followed; links to
- * directories, and special files, skipped) into `files` at "/" + its path below DIR.
+ * --fs DIR: every regular file under DIR (symbolic links to files inside DIR followed;
+ * links out of DIR, links to directories, and special files, skipped) into `files` at
+ * "/" + its path below DIR.
  */
 function readFsDir(dir: string, files: Map<string, Uint8Array>): void {
   let st;
@@ -300,6 +313,7 @@ function readFsDir(dir: string, files: Map<string, Uint8Array>): void {
     throw new RunError(`--fs ${dir}: ${describeFsError(e) === 'no such file' ? 'no such directory' : describeFsError(e)}`);
   }
   if (!st.isDirectory()) throw new RunError(`--fs ${dir}: not a directory`);
+  const realDir = realpathSync(dir);
   let total = 0;
   for (const f of files.values()) total += f.length;
   const walk = (hostDir: string, guestDir: string, depth: number): void => {
@@ -327,6 +341,8 @@ function readFsDir(dir: string, files: Map<string, Uint8Array>): void {
         let target;
         try {
           target = statSync(hostPath);
+          // only links that stay inside DIR: a link out of it is not followed on the host
+          if (!isInside(realpathSync(hostPath), realDir)) continue;
         } catch {
           continue; // a dangling link
         }
@@ -473,6 +489,7 @@ async function execute(a: RunArgs, files: Map<string, Uint8Array>, io: CliIO): P
     argv: [a.program, ...a.args],
     envp: buildEnv(a, io),
     memSize: a.memMiB === undefined ? undefined : a.memMiB << 20,
+    memPrealloc: a.memPrealloc,
     cpuHz: a.cpuHz,
     hz: a.hz,
     forkMode: a.forkMode,

@@ -1,9 +1,9 @@
 // `forkbox asm prog.asm [-o prog]`: assemble a NASM-syntax file into an ELF32 i386
 // executable (mode 0755). Diagnostics go to stderr as `file:line:col: error: message`
-// with the source line and a caret. Exit status: 0 on success, 2 on assembly errors,
-// 1 when a file cannot be read or written.
+// with the source line and a caret. Exit status: 0 on success, 2 on assembly errors and
+// when a file cannot be read or written.
 
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { assemble } from './assembler.js';
 import { formatDiagnostics } from './diagnostics.js';
 
@@ -61,14 +61,14 @@ export async function asmCommand(argv: string[], io: CliIO): Promise<number> {
   }
   let source: string;
   try {
-    source = readFileSync(input, 'utf8');
+    source = readSource(input);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : code ?? String(e);
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : code ?? (e as Error).message;
     io.stderr.write(`forkbox asm: ${input}: ${why}\n`);
     return 2;
   }
-  const r = assemble(source, input, (p) => readFileSync(p, 'utf8'), { debugLines: debug });
+  const r = assemble(source, input, readSource, { debugLines: debug });
   const diags = [...r.errors, ...r.warnings];
   if (diags.length) io.stderr.write(formatDiagnostics(diags));
   if (!r.ok || !r.elf) {
@@ -80,7 +80,7 @@ export async function asmCommand(argv: string[], io: CliIO): Promise<number> {
     chmodSync(output, 0o755);
   } catch (e) {
     io.stderr.write(`forkbox asm: cannot write '${output}': ${(e as NodeJS.ErrnoException).code ?? String(e)}\n`);
-    return 1;
+    return 2;
   }
   if (showSyms) {
     for (const s of [...r.symbols].sort((a, b) => a.value - b.value)) {
@@ -91,4 +91,16 @@ export async function asmCommand(argv: string[], io: CliIO): Promise<number> {
     for (const l of r.lines) io.stdout.write(`${l.address.toString(16).padStart(8, '0')} ${String(l.size).padStart(4)} ${l.file}:${l.line}\n`);
   }
   return 0;
+}
+
+/** The largest source or included file read. */
+const MAX_SOURCE = 64 << 20;
+
+/** A source file's text: only regular files of a bounded size (a device or a fifo could
+ *  be endless or block). */
+function readSource(path: string): string {
+  const st = statSync(path);
+  if (!st.isFile() && !st.isDirectory()) throw new Error('not a regular file');
+  if (st.size > MAX_SOURCE) throw new Error(`too large (${st.size} bytes; the limit is ${MAX_SOURCE >> 20} MiB)`);
+  return readFileSync(path, 'utf8');
 }

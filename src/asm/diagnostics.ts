@@ -28,7 +28,8 @@ export function formatDiagnostic(d: Diagnostic): string {
   const { file, line, col, text } = d.loc;
   const head = `${file}:${line}:${col}: ${d.severity}: ${d.message}`;
   if (!text && text !== '') return head;
-  const src = text.replace(/\t/g, ' ');
+  // control characters (a binary file given as source) shown as '?', one column each
+  const src = text.replace(/\t/g, ' ').replace(/[\x00-\x1f\x7f]/g, '?');
   const caret = ' '.repeat(Math.max(0, col - 1)) + '^';
   return `${head}\n${src}\n${caret}`;
 }

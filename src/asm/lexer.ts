@@ -126,7 +126,9 @@ export function lexLine(text: string): Token[] {
       i++;
       continue;
     }
-    throw new AsmError(`unexpected character '${c}'`, col);
+    // control characters (a binary file given as source) as \xNN, not raw bytes
+    const shown = /^[\x20-\x7e]$/.test(c) || c.codePointAt(0)! > 0x9f ? c : `\\x${c.codePointAt(0)!.toString(16).padStart(2, '0')}`;
+    throw new AsmError(`unexpected character '${shown}'`, col);
   }
   return out;
 }

@@ -111,6 +111,8 @@ function readHost(path: string, what: string): Buffer {
     throw new UsageError(`${what}${path}: no such file`);
   }
   if (st.isDirectory()) throw new UsageError(`${what}${path}: is a directory`);
+  // a device or a fifo could be endless or block
+  if (!st.isFile()) throw new UsageError(`${what}${path}: not a regular file`);
   if (st.size > 64 << 20) throw new UsageError(`${what}${path}: too large`);
   try {
     return readFileSync(path);
@@ -123,7 +125,7 @@ function readHost(path: string, what: string): Buffer {
 function loadProgram(path: string): Pick<DebuggerOptions, 'symbols' | 'lines'> & { elf: Uint8Array } {
   const bytes = readHost(path, '');
   if (path.endsWith('.asm')) {
-    const r = assemble(bytes.toString('utf8'), path, (p) => readFileSync(p, 'utf8'));
+    const r = assemble(bytes.toString('utf8'), path, (p) => readHost(p, '').toString('utf8'));
     if (!r.ok || !r.elf) {
       const e = r.errors[0];
       throw new UsageError(e ? `${e.loc.file}:${e.loc.line}:${e.loc.col}: error: ${e.message}` : `${path}: the assembler produced no program`);

@@ -147,7 +147,8 @@ export class RunTrace {
   error: string | null = null;
 
   /** `stderr` receives the text trace without --trace-file. Check `error` after: a
-   *  --trace-file that cannot be created is reported there before anything runs. */
+   *  --trace-file or --trace-out that cannot be created is reported there before
+   *  anything runs. */
   constructor(k: Kernel, private readonly o: TraceOptions, stderr: (text: string) => void, describe: (e: unknown) => string) {
     this.describe = describe;
     if (o.file !== undefined) {
@@ -155,6 +156,15 @@ export class RunTrace {
         this.fd = openSync(o.file, 'w');
       } catch (e) {
         this.error = `--trace-file ${o.file}: ${describe(e)}`;
+      }
+    }
+    if (o.out !== undefined && this.error === null) {
+      // created now (written at the end), so that a path that cannot be written is a
+      // usage error before anything runs, as --trace-file's is
+      try {
+        writeFileSync(o.out, '');
+      } catch (e) {
+        this.error = `--trace-out ${o.out}: ${describe(e)}`;
       }
     }
     const write = o.file === undefined ? stderr : (text: string) => this.toFile(text);

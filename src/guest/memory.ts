@@ -42,12 +42,16 @@ import {
   pte_offset, pte_pfn, pte_present, set_pte_at,
 } from './pgtable.js';
 import { PT_EIP, PT_ESP, type PtRegs } from './ptregs.js';
-import { force_sig, force_sig_fault } from './traps.js';
+import { force_sig_fault } from './traps.js';
+import { out_of_memory } from './oom_kill.js';
 import { BUS_ADRERR, SEGV_ACCERR, SEGV_MAPERR, unhandled_signal } from './signal.js';
 import { VEC_PF } from '../cpu/constants.js';
 import { filemap_fault, filemap_unmap_vma, vma_close, VM_FAULT_SIGBUS } from './filemap.js';
 import { trace_page_fault } from './tracepoints.js';
 import { rlimit } from './resource.js';
+import {
+  faultKind, faultMark, faultPhases, KIND_COW_COPY, KIND_COW_REUSE, KIND_DEMAND_ZERO, PH_ALLOC, PH_COPY, PH_FLUSH, PH_WALK,
+} from '../perf/fault-phases.js';
 
 
 /* handle_mm_fault results (include/linux/mm_types.h vm_fault_reason), 0 = resolved. */
@@ -175,11 +179,10 @@ function do_sigbus(k: Kernel, error: number, address: number): void {
   force_sig_fault(k, SIG.SIGBUS, BUS_ADRERR, address);
 }
 
-/** pagefault_out_of_memory: no frame for a user fault. Without an OOM killer that picks a
- *  victim, the faulting task dies (SIGKILL). */
+/** pagefault_out_of_memory: no frame for a user fault. The OOM killer (oom_kill.ts)
+ *  chooses a victim; unless it is the faulting task, the fault is retried. */
 function pagefault_out_of_memory(k: Kernel): void {
-  k.log(`forkbox: out of memory: killed pid ${k.current.pid}`);
-  force_sig(k, SIG.SIGKILL);
+  out_of_memory(k);
 }
 
 /**
@@ -266,6 +269,7 @@ export function handle_mm_fault(k: Kernel, mm: MmStruct, vma: Vma, address: numb
  * The PTE was not present, so the TLB holds nothing to flush.
  */
 export function do_anonymous_page(k: Kernel, mm: MmStruct, vma: Vma, address: number, ptep: number, write: boolean): number {
+  if (faultPhases.pending) faultKind(KIND_DEMAND_ZERO); // host-time counters (fault-phases.ts)
   const f = k.pages.alloc(PG_USER);
   if (f < 0) return VM_FAULT_OOM;
   k.mmu.fillPhys(PageAllocator.phys(f), PAGE_SIZE, 0); // clear_page
@@ -321,15 +325,24 @@ export function do_wp_page(k: Kernel, mm: MmStruct, vma: Vma, address: number, p
     return 0;
   }
   if (k.pages.count[old] === 1) {
+    if (faultPhases.pending) faultKind(KIND_COW_REUSE);
     set_pte_at(k, mm, address, ptep, pte | PTE_W | PTE_A | PTE_D);
     k.stats.cowReuses++;
     return 0;
   }
+  // Host-time counters (src/perf/fault-phases.ts): one branch each when off.
+  const timed = faultPhases.pending;
+  if (timed) faultMark(PH_WALK);
   const f = k.pages.alloc(PG_USER);
   if (f < 0) return VM_FAULT_OOM;
+  if (timed) { faultKind(KIND_COW_COPY); faultMark(PH_ALLOC); }
   k.mmu.copyPhys(PageAllocator.phys(f), PageAllocator.phys(old), PAGE_SIZE); // copy_page
+  // Twice: the first clock read returns before the copy's stores have drained, the second
+  // waits for them (~300 ns that would otherwise land in the next phase).
+  if (timed) { faultMark(PH_COPY); faultMark(PH_COPY); }
   k.charge(CYC_PAGE_ALLOC + CYC_PAGE_COPY);
   set_pte_at(k, mm, address, ptep, mk_pte(f, true) | PTE_A | PTE_D);
+  if (timed) faultMark(PH_FLUSH);
   k.pages.put(old);
   k.stats.cowCopies++;
   return 0;

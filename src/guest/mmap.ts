@@ -13,7 +13,7 @@
 
 import { PAGE_MASK, PAGE_SIZE, PTE_FRAME, PTE_P, PTE_W } from '../mmu/paging.js';
 import {
-  E, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_GROWSDOWN, MAP_HUGETLB, MAP_POPULATE, MAP_PRIVATE,
+  E, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_GROWSDOWN, MAP_HUGETLB, MAP_NORESERVE, MAP_POPULATE, MAP_PRIVATE,
   MAP_SHARED, MAP_SHARED_VALIDATE, MAP_TYPE, PROT_EXEC, PROT_GROWSDOWN, PROT_GROWSUP, PROT_READ, PROT_WRITE, RLIM_INFINITY,
   RLIMIT_DATA,
 } from './abi.js';
@@ -80,11 +80,21 @@ export function sys_brk(k: Kernel, brk: number): number {
   // guard page, as Linux).
   const data = rlimit(k, RLIMIT_DATA);
   if (data !== RLIM_INFINITY && brk - mm.start_brk + (mm.end_data - mm.start_data) > data) return mm.brk;
-  if (!may_expand_vm(k, newbrk - oldbrk)) return mm.brk;
+  if (!may_expand_vm(k, newbrk - oldbrk) || !vm_enough_memory(k, newbrk - oldbrk)) return mm.brk;
   if (find_vma_intersection(mm, oldbrk, Math.min(newbrk + PAGE_SIZE, TASK_SIZE)) !== null) return mm.brk;
   if (!do_brk(k, mm, oldbrk, newbrk)) return mm.brk;
   mm.brk = brk;
   return brk;
+}
+
+/**
+ * __vm_enough_memory with the default overcommit heuristic (OVERCOMMIT_GUESS): a request
+ * for more pages than the machine has RAM (there is no swap) fails with ENOMEM at once;
+ * anything smaller is granted, and frames come on first touch — when they run out, the
+ * OOM killer (oom_kill.ts) picks a process to kill.
+ */
+export function vm_enough_memory(k: Kernel, bytes: number): boolean {
+  return Math.ceil(bytes / PAGE_SIZE) <= k.pages.stats.total;
 }
 
 /** do_brk: extend the [heap] VMA ending at oldbrk to newbrk, or create it. */
@@ -175,6 +185,9 @@ function do_mmap_region(k: Kernel, mm: MmStruct, addr: number, alen: number, pro
   }
   // may_expand_vm: RLIMIT_AS (resource.ts); what MAP_FIXED replaces is not counted twice.
   if (!may_expand_vm(k, alen - (fixed ? mapped_bytes(mm, addr, addr + alen) : 0))) return -E.ENOMEM;
+  // accountable_mapping (private writable, or shared anonymous): the overcommit heuristic.
+  const accountable = (prot & PROT_WRITE) !== 0 && (shared ? vmaFile === null : (flags & MAP_NORESERVE) === 0);
+  if (accountable && !vm_enough_memory(k, alen)) return -E.ENOMEM;
   const vmflags = calc_vm_prot_bits(prot) | (shared ? VM_SHARED : 0) | (flags & MAP_GROWSDOWN && !vmaFile ? VM_GROWSDOWN : 0);
   const vma = map_vma(k, mm, addr, addr + alen, vmflags, vmaFile ? '' : shared ? '/dev/zero (deleted)' : '', vmaFile);
   if (vma === null) return -E.ENOMEM;

@@ -29,7 +29,8 @@ import { sigismember } from './sigset.js';
  *                arrived zeroed
  *  segv          no VMA, or the VMA forbids the access (bad_area)
  *  sigbus        a file mapping's page past the end of the file
- *  oom           no frame to resolve it with
+ *  oom           no frame to resolve it with: the OOM killer (oom_kill.ts) killed this
+ *                task (SIGKILL) or another one (the fault is retried)
  *  spurious      the page table already allowed the access (nothing to do) */
 export type FaultKind =
   | 'demand-zero' | 'demand-file' | 'cow-copy' | 'cow-reuse' | 'stack-growth' | 'segv' | 'sigbus' | 'oom' | 'spurious';
@@ -163,12 +164,13 @@ export function trace_page_fault(k: Kernel, eip: number, error: number, address:
   else if (s.segvs !== sv) kind = 'segv';
   else if (!busBefore && sigismember(t.pending.signal, SIG.SIGBUS)) kind = 'sigbus';
   else if (!killBefore && sigismember(t.pending.signal, SIG.SIGKILL)) kind = 'oom';
+  else if (user && k.pages.freeFrames === 0) kind = 'oom'; // another task OOM-killed: retried
   else if (ok && user) kind = 'spurious';
   else kind = k.pages.freeFrames === 0 ? 'oom' : 'segv';
   if (!user) outcome = ok ? 'resolved' : 'EFAULT';
   else if (kind === 'segv') outcome = 'SIGSEGV';
   else if (kind === 'sigbus') outcome = 'SIGBUS';
-  else if (kind === 'oom') outcome = 'SIGKILL';
+  else if (kind === 'oom') outcome = sigismember(t.pending.signal, SIG.SIGKILL) ? 'SIGKILL' : 'retried';
 
   const info: FaultInfo = { eip: eip >>> 0, addr: address >>> 0, error: user ? (error & 7) | 4 : (error & 2) | (pteBefore & 1), kind, user, outcome };
   if (ptep < 0 && mm !== null && address < 0xc0000000) ptep = pte_offset(k, mm.pgd, address); // a new page table

@@ -34,8 +34,9 @@ export const PHASE_NAMES = ['delivery', 'walk', 'alloc', 'copy', 'flush', 'kerne
 export const OUTLIER = 4;
 /** Faults logged one by one for phaseReport (the totals count every fault). */
 const LOG_MAX = 1 << 20;
-/** A logged fault: kind, then ms per phase (less its clock reads), then the total. */
-const LOG_STRIDE = PHASES + 2;
+/** A logged fault: kind, ms per phase, the total ms, then the clock reads per phase (the
+ *  reads are subtracted by phaseReport, with the clock's cost calibrated then). */
+const LOG_STRIDE = 2 * PHASES + 2;
 
 export const KIND_OTHER = 0;
 export const KIND_COW_COPY = 1;
@@ -92,16 +93,22 @@ export function enableFaultPhases(on: boolean): void {
     f.count.fill(0);
     f.logged = 0;
     if (f.log.length === 0) f.log = new Float64Array(4096 * LOG_STRIDE);
-    // the cost of one clock read, the median of a few batches
-    const batches: number[] = [];
-    for (let b = 0; b < 9; b++) {
-      const t0 = now();
-      let t = t0;
-      for (let i = 0; i < 2000; i++) t = now();
-      batches.push((t - t0) / 2000);
-    }
-    f.clockMs = batches.sort((x, y) => x - y)[4];
+    f.clockMs = clockCost();
   }
+}
+
+/** The cost of one clock read in ms: the cheapest of a few batches (noise only ever adds;
+ *  a median taken before V8 has optimised the loop overestimated it several-fold, which
+ *  made short phases come out negative). */
+function clockCost(): number {
+  let best = Infinity;
+  for (let b = 0; b < 15; b++) {
+    const t0 = now();
+    let t = t0;
+    for (let i = 0; i < 2000; i++) t = now();
+    best = Math.min(best, (t - t0) / 2000);
+  }
+  return best;
 }
 
 /** The CPU raised a #PF (before its delivery). A fault still pending is dropped. */
@@ -152,13 +159,12 @@ export function faultReturned(): void {
       f.log = grown;
     }
     const o = f.logged++ * LOG_STRIDE;
-    let marks = 0;
     f.log[o] = f.kind;
     for (let p = 0; p < PHASES; p++) {
-      f.log[o + 1 + p] = f.cur[p] - f.curMarks[p] * f.clockMs;
-      marks += f.curMarks[p];
+      f.log[o + 1 + p] = f.cur[p];
+      f.log[o + 2 + PHASES + p] = f.curMarks[p];
     }
-    f.log[o + 1 + PHASES] = f.last - f.start - marks * f.clockMs;
+    f.log[o + 1 + PHASES] = f.last - f.start;
   }
 }
 
@@ -175,17 +181,26 @@ export interface PhaseReport {
 /** Host ns per fault of one kind, by phase (zeros when no fault of that kind was seen). */
 export function phaseReport(kind: number): PhaseReport {
   const f = faultPhases;
+  // Calibrated again now that the clock has been read millions of times: the cheaper wins.
+  const clock = f.logged > 0 ? Math.min(f.clockMs, clockCost()) : f.clockMs;
+  const phaseMs = (o: number, p: number) => f.log[o + 1 + p] - f.log[o + 2 + PHASES + p] * clock;
+  const totalMs = (o: number) => {
+    let t = f.log[o + 1 + PHASES];
+    for (let p = 0; p < PHASES; p++) t -= f.log[o + 2 + PHASES + p] * clock;
+    return t;
+  };
   const totals: number[] = [];
-  for (let k = 0; k < f.logged; k++) if (f.log[k * LOG_STRIDE] === kind) totals.push(f.log[k * LOG_STRIDE + 1 + PHASES]);
+  for (let k = 0; k < f.logged; k++) if (f.log[k * LOG_STRIDE] === kind) totals.push(totalMs(k * LOG_STRIDE));
   totals.sort((a, b) => a - b);
   const cut = totals.length > 0 ? OUTLIER * Math.max(totals[totals.length >> 1], 0) : 0;
   const sum = new Float64Array(PHASES + 1);
   let kept = 0;
   for (let k = 0; k < f.logged; k++) {
     const o = k * LOG_STRIDE;
-    if (f.log[o] !== kind || f.log[o + 1 + PHASES] > cut) continue;
+    if (f.log[o] !== kind || totalMs(o) > cut) continue;
     kept++;
-    for (let p = 0; p <= PHASES; p++) sum[p] += f.log[o + 1 + p];
+    for (let p = 0; p < PHASES; p++) sum[p] += phaseMs(o, p);
+    sum[PHASES] += totalMs(o);
   }
   const per = (ms: number) => (kept > 0 ? (ms * 1e6) / kept : 0);
   const nsPerFault = {} as PhaseReport['nsPerFault'];

@@ -33,33 +33,22 @@ function trigArg(f: FPU): number | null {
   return f.st(0);
 }
 
-const fsin: Handler = (cpu, i) => {
+/** fsin and fcos: ST(0) = fn(ST(0)); C2 set (and ST(0) kept) when |x| ≥ 2^63. */
+const trig = (fn: (x: number) => number): Handler => (cpu, i) => {
   const f = enter(cpu, i);
   const x = trigArg(f);
   if (x === null) return;
   if (x !== x) return nanIn(f, x);
   if (x === Infinity || x === -Infinity) return invalid(f);
   if (Math.abs(x) >= TRIG_LIMIT) return f.setCC(FSW_C2 | FSW_C1, FSW_C2);
-  const r = Math.sin(x);
+  const r = fn(x);
   inexact(f, x === 0);
   if (f.commit() & FPU_PRE) return;
   f.setCC(FSW_C2, 0);
   f.setSt(0, r);
 };
-
-const fcos: Handler = (cpu, i) => {
-  const f = enter(cpu, i);
-  const x = trigArg(f);
-  if (x === null) return;
-  if (x !== x) return nanIn(f, x);
-  if (x === Infinity || x === -Infinity) return invalid(f);
-  if (Math.abs(x) >= TRIG_LIMIT) return f.setCC(FSW_C2 | FSW_C1, FSW_C2);
-  const r = Math.cos(x);
-  inexact(f, x === 0);
-  if (f.commit() & FPU_PRE) return;
-  f.setCC(FSW_C2, 0);
-  f.setSt(0, r);
-};
+const fsin = trig(Math.sin);
+const fcos = trig(Math.cos);
 
 /** fsincos: ST(0) = sin, then push cos (ST(0) = cos, ST(1) = sin). */
 const fsincos: Handler = (cpu, i) => {

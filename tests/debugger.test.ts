@@ -525,3 +525,78 @@ describe('symbols and lines of an ELF file', () => {
     expect(d.lineAt(d.readRegisters().eip)!.line).toBe(48);
   });
 });
+
+describe('the x87 state of a task', () => {
+  const FPU_FORK = `
+section .text
+global _start
+_start:
+        fldpi
+        mov     eax, 2                  ; fork
+        int     0x80
+        test    eax, eax
+        jz      child
+        mov     eax, 114                ; wait4(-1, 0, 0, 0)
+        mov     ebx, -1
+        xor     ecx, ecx
+        xor     edx, edx
+        xor     esi, esi
+        int     0x80
+        mov     eax, 1
+        xor     ebx, ebx
+        int     0x80
+child:
+        fld1
+child_stop:
+        nop
+        mov     eax, 1
+        xor     ebx, ebx
+        int     0x80
+`;
+  const hexOf = (b: Uint8Array) => Buffer.from(b).toString('hex');
+  const ONE = '0000000000000080ff3f';
+  const PI = '00c06821a2da0fc90040';
+  const TWO = '00000000000000800040';
+  const st = (img: Uint8Array, i: number) => hexOf(img.subarray(28 + 10 * i, 38 + 10 * i));
+  const word = (img: Uint8Array, o: number) => img[o] | (img[o + 1] << 8);
+
+  test('live registers of the owner, the saved image of another task, FNINIT for one that never used it; in the state hash and replayed', () => {
+    const { d } = start(FPU_FORK);
+    d.addBreakpoint(d.resolveLocation('child_stop'));
+    const ev = d.contSync();
+    expect(ev.reason).toBe('breakpoint');
+    const child = ev.pid;
+    const parent = d.tasks().find((t) => t.pid === child)!.ppid;
+    // the child, running: its own fld1 on top of the pi it inherited
+    const c = d.readFpu(child)!;
+    expect([st(c, 0), st(c, 1)]).toEqual([ONE, PI]);
+    expect(word(c, 4)).toBe(0x3000); // TOP 6
+    expect(word(c, 8)).toBe(0x0fff); // R6, R7 valid
+    // the parent, switched out: the image the kernel saved
+    const p = d.readFpu(parent)!;
+    expect(st(p, 0)).toBe(PI);
+    expect(word(p, 4)).toBe(0x3800); // TOP 7
+    expect(word(p, 8)).toBe(0x3fff);
+    // init never used the FPU: FNINIT
+    const i = d.readFpu(1)!;
+    expect([word(i, 0), word(i, 4), word(i, 8), st(i, 0)]).toEqual([0x037f, 0, 0xffff, '0'.repeat(20)]);
+    // a write changes the state hash; reverse execution replays it
+    const h0 = d.stateHash();
+    const w = c.slice();
+    w.set(Buffer.from(TWO, 'hex'), 28);
+    d.writeFpu(child, w);
+    expect(st(d.readFpu(child)!, 0)).toBe(TWO);
+    const h1 = d.stateHash();
+    expect(h1).not.toBe(h0);
+    const pw = p.slice();
+    pw.set(Buffer.from(ONE, 'hex'), 28);
+    d.writeFpu(parent, pw);
+    const h2 = d.stateHash();
+    expect(h2).not.toBe(h1);
+    d.stepInsn(3);
+    d.reverseStepi(3);
+    expect(d.stateHash()).toBe(h2);
+    expect(st(d.readFpu(child)!, 0)).toBe(TWO);
+    expect(st(d.readFpu(parent)!, 0)).toBe(ONE);
+  });
+});

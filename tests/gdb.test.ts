@@ -60,6 +60,19 @@ spin:
         jmp     spin
 `;
 
+/** x87: two values on the register stack at `stop`. */
+const FPU_PROG = `section .text
+global _start
+_start:
+        nop
+        fld1
+        fldpi
+stop:
+        mov     ebx, 0
+        mov     eax, 1
+        int     0x80
+`;
+
 interface Program {
   path: string;
   elf: Uint8Array;
@@ -280,6 +293,47 @@ describe.skipIf(!HAVE_GDB)('gdb attached to forkbox run --gdb', () => {
     }
   }, 60_000);
 
+  it('x87 registers: info float, $st0/$st1, $fctrl, and a write to $st0', async () => {
+    const prog = build('fpu.asm', FPU_PROG);
+    const stub = await startStub(prog);
+    try {
+      const r = await runGdb([
+        ...ex(
+          `target remote 127.0.0.1:${stub.port}`,
+          'echo @@INIT\n', 'p $fctrl', 'p/x $ftag',
+          'break stop', 'continue',
+          'echo @@FLOAT\n', 'info float',
+          'echo @@REGS\n', 'p $st0', 'p $st1', 'p/x $fctrl', 'p/x $fstat', 'p/x $ftag', 'p/x $fop', 'p/x $fioff',
+          'echo @@SET\n', 'set $st0 = 2.5', 'p $st0', 'p $st1',
+          'echo @@EXIT\n', 'kill',
+        ),
+        prog.path.replace(/\.asm$/, '.elf'),
+      ]);
+      const part = (name: string) => r.out.split(`@@${name}\n`)[1]?.split('@@')[0] ?? '';
+      // before any x87 instruction: the FNINIT state
+      expect(part('INIT')).toMatch(/\$1 = 895\n\$2 = 0xffff\n/);
+      // fld1, fldpi: ST(0) = pi (R6, TOP = 6), ST(1) = 1 (R7), the rest empty
+      const float = part('FLOAT');
+      expect(float).toMatch(/  R7: Valid   0x3fff8000000000000000 \+1 *\n/);
+      expect(float).toMatch(/=>R6: Valid   0x4000c90fdaa22168c000 \+3\.14159265358979/);
+      expect(float).toMatch(/  R5: Empty   0x00000000000000000000\n/);
+      expect(float).toMatch(/Status Word:\s+0x3000/);
+      expect(float).toMatch(/TOP: 6/);
+      expect(float).toMatch(/Control Word:\s+0x037f/);
+      expect(float).toMatch(/Tag Word:\s+0x0fff/);
+      expect(float).toMatch(/Opcode:\s+0xd9eb/); // fldpi
+      expect(float).toContain(`Instruction Pointer: 0x73:${'0x' + (prog.sym('stop') - 2).toString(16).padStart(8, '0')}`);
+      const regs = part('REGS');
+      expect(regs).toMatch(/= 3\.14159265358979\d*\n.*= 1\n.*= 0x37f\n.*= 0x3000\n.*= 0xfff\n.*= 0x1eb\n/s);
+      expect(regs).toContain(`= ${hex(prog.sym('stop') - 2)}\n`); // fioff: the fldpi
+      // set $st0: a P packet; the FPU holds the new value
+      expect(part('SET')).toMatch(/= 2\.5\n.*= 1\n/s);
+      expect(stub.packets.some((p) => p.startsWith('<- P10='))).toBe(true);
+    } finally {
+      stub.close();
+    }
+  }, 60_000);
+
   it('forkbox run --gdb=0: gdb loads the program from the target; the run ends with its exit code', async () => {
     const prog = build('cli.asm', PROG);
     let stderr = '';
@@ -387,13 +441,25 @@ describe('gdb stub protocol (raw socket)', () => {
       // stop reason at the entry, thread = the program's pid
       expect(await c.ask('?')).toMatch(/^T05thread:2;08:00900408;/);
       expect(await c.ask('qC')).toBe('QC2');
-      // g: 16 dwords, 8 unavailable x87 registers of 10 bytes, 8 more dwords, orig_eax
+      // g: 16 dwords, 8 x87 registers of 10 bytes, 8 more dwords, orig_eax
       const g = decodeRle(await c.ask('g'));
       expect(g.length).toBe((16 * 4 + 8 * 10 + 8 * 4 + 4) * 2);
       expect(g.slice(8 * 8, 9 * 8)).toBe('00900408'); // eip
-      expect(g.slice(16 * 8, 16 * 8 + 20)).toBe('x'.repeat(20)); // st0: no FPU
+      // the program never used the FPU: the FNINIT state (st0 = 0, FCW 0x037f, all empty)
+      expect(g.slice(16 * 8, 16 * 8 + 20)).toBe('0'.repeat(20));
+      expect(g.slice(16 * 8 + 80 * 2, 16 * 8 + 80 * 2 + 24)).toBe('7f030000' + '00000000' + 'ffff0000');
       expect(await c.ask('p8')).toBe('00900408');
-      expect(await c.ask('p10')).toBe('x'.repeat(20));
+      expect(await c.ask('p10')).toBe('0'.repeat(20));
+      expect(await c.ask('p18')).toBe('7f030000'); // fctrl
+      expect(await c.ask('p1a')).toBe('ffff0000'); // ftag
+      // P to the x87 registers: fctrl, st0 = 1.0 (tag word unchanged: still empty)
+      expect(await c.ask('P18=7f020000')).toBe('OK');
+      expect(await c.ask('p18')).toBe('7f020000');
+      expect(await c.ask('P10=0000000000000080ff3f')).toBe('OK');
+      expect(await c.ask('p10')).toBe('0000000000000080ff3f');
+      expect(await c.ask('P10=00')).toBe('E01');
+      expect(await c.ask('P18=7f030000')).toBe('OK');
+      expect(await c.ask('P10=00000000000000000000')).toBe('OK');
       // P: write eax, read it back
       expect(await c.ask('P0=78563412')).toBe('OK');
       expect(await c.ask('p0')).toBe('78563412');

@@ -693,7 +693,7 @@ export class Commands {
       case 'frame':
         return this.print(...kv.backtrace(d, pid).slice(0, 1));
       case 'state':
-        return this.print(`position ${d.pos}, ${d.machine.cpu.instret} instructions, ${Math.floor(d.machine.cpu.cycles)} cycles; state hash ${d.stateHash()} (registers and every frame in use)`);
+        return this.print(`position ${d.pos}, ${d.machine.cpu.instret} instructions, ${Math.floor(d.machine.cpu.cycles)} cycles; state hash ${d.stateHash()} (registers, x87 state and every frame in use)`);
       default:
         throw new CommandError('usage: info breakpoints|registers [REG...]|tasks|symbol ADDR|line [LOCATION]|state');
     }

@@ -17,6 +17,8 @@ import { PT_CS, PT_DS, PT_EAX, PT_EBP, PT_EBX, PT_ECX, PT_EDI, PT_EDX, PT_EFLAGS
 import { PTE_FRAME, PTE_P, PTE_W } from '../mmu/paging.js';
 import { copy_to_mm } from '../guest/memory.js';
 import { NR } from '../guest/abi.js';
+import { FPU } from '../cpu/fpu.js';
+import { FNSAVE_IMAGE_SIZE } from '../guest/fpu.js';
 import { compile, evaluate, ExprError } from './expr.js';
 import type { LineInfo } from './symbols.js';
 import { Engine, hex, type Follow } from './engine.js';
@@ -81,6 +83,44 @@ export class Debugger extends Engine {
     if (!(name in off)) throw new DebugError(`unknown register '${name}'`);
     if (t === k.current) throw new DebugError(`${name} of the running task cannot be changed here`);
     return () => new PtRegs(this._machine.mmu, this.taskOrThrow(pid).ptRegsAddr).set(off[name], value | 0);
+  }
+
+  /**
+   * The x87 state of task `pid` as a 108-byte FNSAVE image (guest/fpu.ts): the CPU's FPU
+   * registers when the task owns them (Kernel.fpregs_owner: the running user task), else
+   * the image the kernel saved when it was switched out, or the FNINIT state for a task
+   * that has none (it never used the FPU, or left it in the FNINIT state). null when the
+   * CPU has no FPU.
+   */
+  readFpu(pid: number): Uint8Array | null {
+    const t = this.taskOrThrow(pid);
+    const f = (this._machine.cpu as { fpu?: FPU }).fpu;
+    if (!f) return null;
+    const img = new Uint8Array(FNSAVE_IMAGE_SIZE);
+    if (t === this._kernel.fpregs_owner) f.save(img);
+    else if (t.thread.fpstate) img.set(t.thread.fpstate.subarray(0, FNSAVE_IMAGE_SIZE));
+    else new FPU().save(img);
+    return img;
+  }
+
+  /** Replace task `pid`'s x87 state by an FNSAVE image (where readFpu reads it: the FPU
+   *  registers of their owner, else the task's saved image). Journaled for replay. */
+  writeFpu(pid: number, image: Uint8Array): void {
+    const img = image.slice(0, FNSAVE_IMAGE_SIZE);
+    if (img.length !== FNSAVE_IMAGE_SIZE) throw new DebugError('bad FPU image');
+    const apply = () => {
+      const t = this.taskOrThrow(pid);
+      const f = (this._machine.cpu as { fpu?: FPU }).fpu;
+      if (!f) throw new DebugError('the CPU has no FPU');
+      if (t === this._kernel.fpregs_owner) f.restore(img);
+      else {
+        const copy = img.slice();
+        t.thread.fpstate = copy;
+        t.thread.fpbuf = copy;
+      }
+    };
+    apply();
+    this.journal.push({ pos: this.pos, apply });
   }
 
   /**
@@ -616,8 +656,9 @@ export class Debugger extends Engine {
   }
 
   /** A hash of the machine state: registers, EFLAGS, segment selectors, control
-   *  registers, and every frame in use (number, kind, count, contents) — FNV-1a over
-   *  32-bit words. Equal states give equal hashes; free frames do not count. */
+   *  registers, the x87 state (FPU registers, their owner, every task's saved image),
+   *  and every frame in use (number, kind, count, contents) — FNV-1a over 32-bit words.
+   *  Equal states give equal hashes; free frames do not count. */
   stateHash(): string {
     const cpu = this._machine.cpu;
     const mmu = this._machine.mmu;
@@ -633,6 +674,24 @@ export class Debugger extends Engine {
     mix(mmu.cr0);
     mix(mmu.cr2);
     mix(mmu.cr3);
+    // The x87 state: the FPU registers (as FNSAVE stores them), their owner, and the
+    // image every other task keeps (guest/fpu.ts).
+    const fpu = (cpu as { fpu?: FPU }).fpu;
+    const img = new Uint8Array(FNSAVE_IMAGE_SIZE);
+    const mixImage = (b: Uint8Array) => {
+      for (let i = 0; i < FNSAVE_IMAGE_SIZE; i += 4) mix(b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24));
+    };
+    if (fpu) {
+      fpu.save(img);
+      mixImage(img);
+      mix(this._kernel.fpregs_owner?.pid ?? -1);
+      for (const pid of [...this._kernel.tasks.keys()].sort((a, b) => a - b)) {
+        const st = this._kernel.tasks.get(pid)!.thread.fpstate;
+        if (!st) continue;
+        mix(pid);
+        mixImage(st);
+      }
+    }
     const i32 = mmu.i32;
     for (let f = 0; f < pages.frames; f++) {
       if (pages.kind[f] === 0) continue; // PG_FREE

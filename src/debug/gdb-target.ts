@@ -3,9 +3,14 @@
 //
 // gdb's i386 architecture requires the org.gnu.gdb.i386.core feature with the x87
 // registers (st0-st7, fctrl … fop) as well as eax … gs: a description without them is
-// rejected. The emulated CPU has no FPU (CR0.EM), so they are described and always sent
-// as unavailable ('x' bytes). org.gnu.gdb.i386.linux adds orig_eax, which gdb's Linux
-// support sets to -1 when it changes EIP (so that no system call is restarted).
+// rejected. Their values come from the thread's FNSAVE image (Debugger.readFpu: the FPU
+// registers of their owner, else the task's saved image, else the FNINIT state), in the
+// layout of gdb's i387_supply_fsave: st0-st7 are ST(0)-ST(7) (stack order) as 80-bit
+// values, fctrl/fstat/ftag the control, status and full 16-bit tag words, fiseg:fioff the
+// last instruction's CS:EIP, foseg:fooff its operand's DS:offset, fop its 11-bit opcode.
+// A CPU without an FPU sends them as unavailable ('x' bytes). org.gnu.gdb.i386.linux
+// adds orig_eax, which gdb's Linux support sets to -1 when it changes EIP (so that no
+// system call is restarted).
 
 import type { RegisterName } from './debugger.js';
 import { PT_CS, PT_DS, PT_EAX, PT_EBP, PT_EBX, PT_ECX, PT_EDI, PT_EDX, PT_EFLAGS, PT_EIP, PT_ES, PT_ESI, PT_ESP, PT_FS, PT_GS, PT_SS } from '../guest/ptregs.js';
@@ -17,7 +22,7 @@ import { PT_CS, PT_DS, PT_EAX, PT_EBP, PT_EBX, PT_ECX, PT_EDI, PT_EDX, PT_EFLAGS
 export const GPR_NAMES: RegisterName[] = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi', 'eip', 'eflags', 'cs', 'ss', 'ds', 'es', 'fs', 'gs'];
 /** pt_regs offsets of registers 0-15. */
 export const GPR_PT = [PT_EAX, PT_ECX, PT_EDX, PT_EBX, PT_ESP, PT_EBP, PT_ESI, PT_EDI, PT_EIP, PT_EFLAGS, PT_CS, PT_SS, PT_DS, PT_ES, PT_FS, PT_GS];
-/** Registers 16-23: st0-st7 (10 bytes); 24-31: fctrl … fop (4 bytes): unavailable. */
+/** Registers 16-23: st0-st7 (10 bytes); 24-31: fctrl … fop (4 bytes). */
 export const FIRST_ST = 16;
 export const FIRST_FCTRL = 24;
 /** Register 32: orig_eax. */
@@ -26,6 +31,47 @@ export const NUM_REGS = 33;
 
 export function regSize(n: number): number {
   return n >= FIRST_ST && n < FIRST_FCTRL ? 10 : 4;
+}
+
+/** Is register n one of the x87 registers (16-31)? */
+export function isFpuReg(n: number): boolean {
+  return n >= FIRST_ST && n < ORIG_EAX;
+}
+
+const u16 = (b: Uint8Array, o: number) => b[o] | (b[o + 1] << 8);
+const u32 = (b: Uint8Array, o: number) => (u16(b, o) | (u16(b, o + 2) << 16)) >>> 0;
+const put16 = (b: Uint8Array, o: number, v: number) => {
+  b[o] = v & 0xff;
+  b[o + 1] = (v >>> 8) & 0xff;
+};
+
+/** fctrl … fop in a 32-bit FNSAVE image: [offset, kind] with kind 16 (a word), 32 (a
+ *  dword) or 11 (the opcode: bits 16-26 of the FCS dword). */
+const FPU_CTRL_FIELDS: Array<[number, number]> = [[0, 16], [4, 16], [8, 16], [16, 16], [12, 32], [24, 16], [20, 32], [18, 11]];
+
+/** The bytes of x87 register n (16-31) in gdb's order, from an FNSAVE image. */
+export function fpuRegBytes(img: Uint8Array, n: number): Uint8Array {
+  if (n < FIRST_FCTRL) {
+    const o = 28 + 10 * (n - FIRST_ST);
+    return img.slice(o, o + 10);
+  }
+  const [o, kind] = FPU_CTRL_FIELDS[n - FIRST_FCTRL];
+  const v = kind === 32 ? u32(img, o) : kind === 16 ? u16(img, o) : u16(img, o) & 0x7ff;
+  return new Uint8Array([v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24]);
+}
+
+/** Store x87 register n's bytes (gdb's order) into an FNSAVE image. */
+export function setFpuRegBytes(img: Uint8Array, n: number, bytes: Uint8Array): void {
+  if (n < FIRST_FCTRL) {
+    img.set(bytes.subarray(0, 10), 28 + 10 * (n - FIRST_ST));
+    return;
+  }
+  const [o, kind] = FPU_CTRL_FIELDS[n - FIRST_FCTRL];
+  const v = (bytes[0] | (bytes[1] << 8) | (bytes[2] << 16) | (bytes[3] << 24)) >>> 0;
+  if (kind === 32) {
+    put16(img, o, v);
+    put16(img, o + 2, v >>> 16);
+  } else put16(img, o, kind === 16 ? v & 0xffff : v & 0x7ff);
 }
 
 const EFLAGS_FIELDS: Array<[string, number]> = [

@@ -53,7 +53,8 @@ import { idleState } from '../run.js';
 import { Commands } from './commands.js';
 import { HostIo } from './gdb-hostio.js';
 import {
-  FIRST_ST, GDB_SIGINT, TARGET_XML, GDB_SIGKILL, GDB_SIGTRAP, gdbSignal, GPR_NAMES, GPR_PT, NUM_REGS, ORIG_EAX, regSize,
+  fpuRegBytes, GDB_SIGINT, TARGET_XML, GDB_SIGKILL, GDB_SIGTRAP, gdbSignal, GPR_NAMES, GPR_PT, isFpuReg, NUM_REGS, ORIG_EAX,
+  regSize, setFpuRegBytes,
 } from './gdb-target.js';
 
 export { TARGET_XML };
@@ -444,26 +445,34 @@ export class GdbSession {
     return [...GPR_PT.map((off, i) => (i >= 10 ? p.get(off) & 0xffff : p.get(off) >>> 0)), p.get(PT_ORIG_EAX)];
   }
 
-  private encodeReg(n: number, regs: number[]): string {
+  /** Thread tid's x87 state as an FNSAVE image (Debugger.readFpu), or null: no FPU. */
+  private fpuOf(tid: number): Uint8Array | null {
+    return this.taskOf(tid) ? this.dbg.readFpu(tid) : null;
+  }
+
+  private encodeReg(n: number, regs: number[], fpu: Uint8Array | null): string {
     if (n < 16) return le32(regs[n]);
     if (n === ORIG_EAX) return le32(regs[16]);
-    return 'xx'.repeat(regSize(n));
+    return fpu ? toHex(fpuRegBytes(fpu, n)) : 'xx'.repeat(regSize(n));
   }
 
   private readAllRegisters(): string {
-    const regs = this.regsOf(this.defaultThread());
+    const tid = this.defaultThread();
+    const regs = this.regsOf(tid);
     if (!regs) return 'E01';
+    const fpu = this.fpuOf(tid);
     let out = '';
-    for (let n = 0; n < NUM_REGS; n++) out += this.encodeReg(n, regs);
+    for (let n = 0; n < NUM_REGS; n++) out += this.encodeReg(n, regs, fpu);
     return encodeRle(out);
   }
 
   private readOneRegister(s: string): string {
     const n = parseHexNum(s);
     if (n === null || n >= NUM_REGS) return 'E01';
-    const regs = this.regsOf(this.defaultThread());
+    const tid = this.defaultThread();
+    const regs = this.regsOf(tid);
     if (!regs) return 'E01';
-    return this.encodeReg(n, regs);
+    return this.encodeReg(n, regs, isFpuReg(n) ? this.fpuOf(tid) : null);
   }
 
   /** Write register n of the Hg thread; false when it cannot be written. */
@@ -494,13 +503,39 @@ export class GdbSession {
     }
   }
 
+  /**
+   * Write x87 registers of the Hg thread (register number → its bytes in gdb's order):
+   * the thread's FNSAVE image is changed and loaded back (Debugger.writeFpu: journaled).
+   * st0-st7 are 80-bit values held as doubles: one that is not a double reads back
+   * rounded to nearest. ftag keeps only "empty" per register (the other tags follow the
+   * contents, as FLDENV/FRSTOR do). false when there is no FPU.
+   */
+  private setFpuRegs(fields: Map<number, Uint8Array>): boolean {
+    const tid = this.defaultThread();
+    const img = this.fpuOf(tid);
+    if (!img) return false;
+    const before = img.slice();
+    for (const [n, b] of fields) setFpuRegBytes(img, n, b);
+    if (img.every((v, i) => v === before[i])) return true; // unchanged: nothing to do
+    try {
+      this.dbg.writeFpu(tid, img);
+      return true;
+    } catch (e) {
+      if (e instanceof DebugError) return false;
+      throw e;
+    }
+  }
+
   private writeOneRegister(s: string): string {
     const m = /^([0-9a-fA-F]+)=([0-9a-fA-Fx]+)$/.exec(s);
     if (!m) return 'E01';
     const n = parseHexNum(m[1]);
     if (n === null || n >= NUM_REGS) return 'E01';
     if (m[2].length !== regSize(n) * 2) return 'E01';
-    if (n >= FIRST_ST && n < ORIG_EAX) return 'E01'; // no FPU
+    if (isFpuReg(n)) {
+      const b = fromHex(m[2]);
+      return b && this.setFpuRegs(new Map([[n, b]])) ? 'OK' : 'E01';
+    }
     const v = parseLe(m[2]);
     if (v === null) return 'E01';
     return this.setReg(n, v) ? 'OK' : 'E01';
@@ -508,17 +543,24 @@ export class GdbSession {
 
   private writeAllRegisters(s: string): string {
     let pos = 0;
+    const fpu = new Map<number, Uint8Array>();
     for (let n = 0; n < NUM_REGS && pos < s.length; n++) {
       const w = regSize(n) * 2;
       const field = s.slice(pos, pos + w);
       pos += w;
       if (field.length !== w) return 'E01';
-      if (n >= FIRST_ST && n < ORIG_EAX) continue;
       if (/x/i.test(field)) continue; // unavailable: leave it
+      if (isFpuReg(n)) {
+        const b = fromHex(field);
+        if (!b) return 'E01';
+        fpu.set(n, b);
+        continue;
+      }
       const v = parseLe(field);
       if (v === null) return 'E01';
       if (!this.setReg(n, v)) return 'E01';
     }
+    if (fpu.size > 0 && !this.setFpuRegs(fpu)) return 'E01';
     return 'OK';
   }
 

@@ -303,6 +303,7 @@ describe.skipIf(!HAVE_GDB)('gdb attached to forkbox run --gdb', () => {
           'echo @@INIT\n', 'p $fctrl', 'p/x $ftag',
           'break stop', 'continue',
           'echo @@FLOAT\n', 'info float',
+          'echo @@MONITOR\n', 'monitor info float',
           'echo @@REGS\n', 'p $st0', 'p $st1', 'p/x $fctrl', 'p/x $fstat', 'p/x $ftag', 'p/x $fop', 'p/x $fioff',
           'echo @@SET\n', 'set $st0 = 2.5', 'p $st0', 'p $st1',
           'echo @@EXIT\n', 'kill',
@@ -323,6 +324,9 @@ describe.skipIf(!HAVE_GDB)('gdb attached to forkbox run --gdb', () => {
       expect(float).toMatch(/Tag Word:\s+0x0fff/);
       expect(float).toMatch(/Opcode:\s+0xd9eb/); // fldpi
       expect(float).toContain(`Instruction Pointer: 0x73:${'0x' + (prog.sym('stop') - 2).toString(16).padStart(8, '0')}`);
+      // the REPL's info float (monitor) prints what gdb prints
+      const lines = (t: string) => t.split('\n').map((l) => l.trimEnd()).filter(Boolean);
+      expect(lines(part('MONITOR'))).toEqual(lines(float));
       const regs = part('REGS');
       expect(regs).toMatch(/= 3\.14159265358979\d*\n.*= 1\n.*= 0x37f\n.*= 0x3000\n.*= 0xfff\n.*= 0x1eb\n/s);
       expect(regs).toContain(`= ${hex(prog.sym('stop') - 2)}\n`); // fioff: the fldpi

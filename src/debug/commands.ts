@@ -572,9 +572,9 @@ export class Commands {
         run: (args) => this.catchCmd(args, true),
       },
       {
-        names: ['info', 'i'], usage: 'info breakpoints|registers [REG...]|tasks|symbol ADDR|line [LOC]|state',
-        complete: ['breakpoints', 'registers', 'all-registers', 'tasks', 'threads', 'symbol', 'line', 'watchpoints', 'frame', 'state'],
-        help: 'Show breakpoints, registers, tasks, a symbol, a line, or the state. info breakpoints (b): the breakpoints, watchpoints and catchpoints. info registers (r) [REG...]: the viewed task\'s registers with EFLAGS decoded and CR0/CR2/CR3. info tasks (threads): ps. info symbol ADDR. info line [LOCATION]. info state: the position and a hash of the machine state (registers and memory in use), to compare states across reverse execution.',
+        names: ['info', 'i'], usage: 'info breakpoints|registers [REG...]|float|tasks|symbol ADDR|line [LOC]|state',
+        complete: ['breakpoints', 'registers', 'all-registers', 'float', 'tasks', 'threads', 'symbol', 'line', 'watchpoints', 'frame', 'state'],
+        help: 'Show breakpoints, registers, tasks, a symbol, a line, or the state. info breakpoints (b): the breakpoints, watchpoints and catchpoints. info registers (r) [REG...]: the viewed task\'s registers with EFLAGS decoded and CR0/CR2/CR3. info float: its x87 state as gdb shows it (R7..R0 with tags, => at TOP; status and control words decoded; the live FPU for the running task, else the image the kernel saved). info tasks (threads): ps. info symbol ADDR. info line [LOCATION]. info state: the position and a hash of the machine state (registers, x87 state and memory in use), to compare states across reverse execution.',
         run: (args) => this.info(args),
       },
       {
@@ -678,6 +678,8 @@ export class Commands {
         return this.infoBreakpoints();
       case 'registers': case 'r': case 'reg': case 'all-registers':
         return this.print(`[pid ${pid}]`, ...kv.registers(d, pid, rest));
+      case 'float':
+        return this.print(...kv.infoFloat(d, pid));
       case 'tasks': case 'threads': case 'inferiors':
         return this.print(...kv.ps(d));
       case 'symbol': {
@@ -695,7 +697,7 @@ export class Commands {
       case 'state':
         return this.print(`position ${d.pos}, ${d.machine.cpu.instret} instructions, ${Math.floor(d.machine.cpu.cycles)} cycles; state hash ${d.stateHash()} (registers, x87 state and every frame in use)`);
       default:
-        throw new CommandError('usage: info breakpoints|registers [REG...]|tasks|symbol ADDR|line [LOCATION]|state');
+        throw new CommandError('usage: info breakpoints|registers [REG...]|float|tasks|symbol ADDR|line [LOCATION]|state');
     }
   }
 

@@ -10,7 +10,9 @@
 // `x/x &count` show the child's copy. A thread's registers are the live CPU's when it is
 // the running task in user mode, and otherwise its saved pt_regs: the user state it will
 // resume with (a task inside a system call shows EIP after its int 0x80 and orig_eax =
-// the syscall number, as Linux's ptrace shows it).
+// the syscall number, as Linux's ptrace shows it). The x87 registers (st0-st7, fctrl …
+// fop) are the thread's FPU state (Debugger.readFpu: the FPU registers of their owner,
+// else the image the kernel saved, else FNINIT's); P/G write them (Debugger.writeFpu).
 //
 // Breakpoints (Z0/Z1) are debugger breakpoints checked before each instruction; guest
 // memory is never patched, so `x/i` shows the real code and a COW copy never carries an

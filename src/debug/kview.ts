@@ -249,6 +249,86 @@ export function registers(d: Debugger, pid: number, only: string[] = []): string
 }
 
 // ---------------------------------------------------------------------------------------
+// info float: the x87 state as gdb's i387_print_float_info prints it (i387-tdep.c).
+
+/** An 80-bit value of an FNSAVE image's register as gdb's %-+27.19Lg would print it
+ *  (the FPU holds doubles: the decimal expansion of a double is exact here). */
+function ext80Value(v: number): string {
+  if (v === 0) return (Object.is(v, -0) ? '-0' : '+0').padEnd(27);
+  const [mant, e] = Math.abs(v).toExponential(18).split('e');
+  const x = Number(e);
+  let text: string;
+  if (x < -4 || x >= 19) {
+    const m = mant.replace(/\.?0+$/, '');
+    text = `${m}e${x < 0 ? '-' : '+'}${String(Math.abs(x)).padStart(2, '0')}`;
+  } else text = Math.abs(v).toFixed(18 - x).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
+  return ((v < 0 ? '-' : '+') + text).padEnd(27);
+}
+
+/** The value column of one register (gdb's print_i387_ext): its kind when not a normal
+ *  or denormal number. */
+function ext80Text(b: Uint8Array, o: number): string {
+  const lo = (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
+  const hi = (b[o + 4] | (b[o + 5] << 8) | (b[o + 6] << 16) | (b[o + 7] << 24)) >>> 0;
+  const se = b[o + 8] | (b[o + 9] << 8);
+  const sign = se >> 15;
+  const exp = se & 0x7fff;
+  const integer = hi >>> 31;
+  const frac1 = hi & 0x7fffffff;
+  if (exp === 0x7fff && integer) {
+    if (lo === 0 && frac1 === 0) return ` ${sign ? '-' : '+'}Inf`;
+    if (sign && lo === 0 && frac1 === 0x40000000) return ' Real Indefinite (QNaN)';
+    return frac1 & 0x40000000 ? ' QNaN' : ' SNaN';
+  }
+  const value = () => {
+    const m = hi * 2 ** 32 + lo; // the 64-bit significand (doubles: its low 11 bits are 0)
+    const v = (m / 2 ** 63) * 2 ** ((exp === 0 ? 1 : exp) - 16383); // in two steps: double denormals stay exact
+    return ' ' + ext80Value(sign ? -v : v);
+  };
+  if (exp > 0 && exp < 0x7fff && integer) return value();
+  if (exp === 0) return value() + (integer ? ' Pseudo-denormal' : lo || frac1 ? ' Denormal' : '');
+  return ' Unsupported';
+}
+
+const hexN = (v: number, n: number) => '0x' + v.toString(16).padStart(n, '0');
+
+/** `info float` for task pid: R7..R0 (=> at TOP) with tags, raw bits and values, then
+ *  the status, control and tag words and the last instruction's pointers and opcode. */
+export function infoFloat(d: Debugger, pid: number): string[] {
+  const img = d.readFpu(pid);
+  if (!img) return ['The CPU has no FPU (CR0.EM set).'];
+  const w16 = (o: number) => img[o] | (img[o + 1] << 8);
+  const w32 = (o: number) => (w16(o) | (w16(o + 2) << 16)) >>> 0;
+  const fctrl = w16(0);
+  const fstat = w16(4);
+  const ftag = w16(8);
+  const top = (fstat >> 11) & 7;
+  const out: string[] = [];
+  for (let r = 7; r >= 0; r--) {
+    const tag = (ftag >> (2 * r)) & 3;
+    const o = 28 + 10 * ((r - top) & 7); // R(r) is ST((r - TOP) mod 8)
+    let raw = '0x';
+    for (let k = 9; k >= 0; k--) raw += img[o + k].toString(16).padStart(2, '0');
+    out.push(`${r === top ? '=>' : '  '}R${r}: ${['Valid   ', 'Zero    ', 'Special ', 'Empty   '][tag]}${raw}${tag !== 3 ? ext80Text(img, o) : ''}`);
+  }
+  const flags = (v: number, bits: Array<[number, string]>) => bits.map(([m, n]) => ' ' + (v & m ? n : '  ')).join('');
+  out.push('');
+  out.push(`Status Word:         ${hexN(fstat, 4)}  ` + flags(fstat, [[1, 'IE'], [2, 'DE'], [4, 'ZE'], [8, 'OE'], [0x10, 'UE'], [0x20, 'PE']]) +
+    '  ' + flags(fstat, [[0x80, 'ES']]) + '  ' + flags(fstat, [[0x40, 'SF']]) + '  ' +
+    flags(fstat, [[0x4000, 'C3'], [0x400, 'C2'], [0x200, 'C1'], [0x100, 'C0']]));
+  out.push(`                       TOP: ${top}`);
+  out.push(`Control Word:        ${hexN(fctrl, 4)}  ` + flags(fctrl, [[1, 'IM'], [2, 'DM'], [4, 'ZM'], [8, 'OM'], [0x10, 'UM'], [0x20, 'PM']]));
+  out.push(`                       PC: ${['Single Precision (24-bits)', 'Reserved', 'Double Precision (53-bits)', 'Extended Precision (64-bits)'][(fctrl >> 8) & 3]}`);
+  out.push(`                       RC: ${['Round to nearest', 'Round down', 'Round up', 'Round toward zero'][(fctrl >> 10) & 3]}`);
+  out.push(`Tag Word:            ${hexN(ftag, 4)}`);
+  out.push(`Instruction Pointer: ${hexN(w16(16), 2)}:${hexN(w32(12), 8)}`);
+  out.push(`Operand Pointer:     ${hexN(w16(24), 2)}:${hexN(w32(20), 8)}`);
+  const fop = w16(18) & 0x7ff;
+  out.push(`Opcode:              ${hexN(fop ? fop | 0xd800 : 0, 4)}`);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
 // Backtrace
 
 /** Is addr inside an executable VMA of t (or kernel text)? */

@@ -5,7 +5,8 @@
 //
 // This file is the API; engine.ts (the base class) runs the machine — how a run under
 // the debugger stays exactly the run of `forkbox run`, what a position is, how fast each
-// kind of check runs, and how reverse execution replays — and types.ts has the types.
+// kind of check runs, and how reverse execution replays — on the instance engine-state.ts
+// holds, with the point checks of engine-points.ts; types.ts has the types.
 
 import { posix } from 'node:path';
 import { EXIT_DEAD, EXIT_ZOMBIE, STATE_NAMES } from '../guest/task.js';
@@ -21,7 +22,8 @@ import { FPU } from '../cpu/fpu.js';
 import { FNSAVE_IMAGE_SIZE } from '../guest/fpu.js';
 import { compile, evaluate, ExprError } from './expr.js';
 import type { LineInfo } from './symbols.js';
-import { Engine, hex, type Follow } from './engine.js';
+import { Engine } from './engine.js';
+import { hex, type Follow } from './engine-state.js';
 import {
   DebugError, hex8,
   type Breakpoint, type BreakpointOptions, type CatchKind, type Catchpoint, type RegisterName, type StopEvent,

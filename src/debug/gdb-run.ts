@@ -22,7 +22,8 @@ import { assemble } from '../asm/assembler.js';
 import { idleState, type RunOptions, type RunOutcome } from '../run.js';
 import { SIG } from '../guest/abi.js';
 import { Debugger, DebugError, type StopEvent } from './debugger.js';
-import { serveGdb, type GdbEnd } from './gdbstub.js';
+import type { GdbEnd } from './gdbstub.js';
+import { serveGdb } from './gdb-server.js';
 
 export const DEFAULT_GDB_PORT = 1234;
 

@@ -42,22 +42,22 @@
 //
 // Robustness: every packet is validated; malformed input gets an error reply (E01 …) or
 // the empty reply, never an exception out of the stub.
+//
+// This file is the session: dispatch, threads, points, execution and stop replies. The
+// register and memory packets are gdb-regmem.ts, `monitor` runs through gdb-monitor.ts,
+// the target description is gdb-target.ts, vFile is gdb-hostio.ts, and the TCP listener
+// (serveGdb) is gdb-server.ts.
 
-import { createServer, type Server, type Socket } from 'node:net';
 import { DebugError, type Debugger, type StopEvent, type WatchKind } from './debugger.js';
-import {
-  encodeRle, escapeBinary, frame, fromHex, hexToText, le32, MAX_PACKET, PacketReader, parseHexNum,
-  parseLe, textToHex, toHex,
-} from './rsp.js';
+import { escapeBinary, frame, hexToText, le32, MAX_PACKET, PacketReader, parseHexNum, textToHex, toHex } from './rsp.js';
 import { EXIT_DEAD, EXIT_ZOMBIE, STATE_NAMES, type Task } from '../guest/task.js';
-import { PT_ORIG_EAX, PtRegs } from '../guest/ptregs.js';
 import { idleState } from '../run.js';
-import { Commands } from './commands.js';
 import { HostIo } from './gdb-hostio.js';
+import { GDB_SIGINT, TARGET_XML, GDB_SIGKILL, GDB_SIGTRAP, gdbSignal } from './gdb-target.js';
 import {
-  fpuRegBytes, GDB_SIGINT, TARGET_XML, GDB_SIGKILL, GDB_SIGTRAP, gdbSignal, GPR_NAMES, GPR_PT, isFpuReg, NUM_REGS, ORIG_EAX,
-  regSize, setFpuRegBytes,
-} from './gdb-target.js';
+  MAX_MEM_READ, readAllRegisters, readMem, readOneRegister, regsOf, setReg, writeAllRegisters, writeMem, writeOneRegister,
+} from './gdb-regmem.js';
+import { replMonitor } from './gdb-monitor.js';
 
 export { TARGET_XML };
 
@@ -87,9 +87,6 @@ export interface GdbSessionOptions {
 interface ZPoint {
   id: number;
 }
-
-/** Limits of what one reply may carry (bytes of data before hex encoding). */
-const MAX_MEM_READ = (MAX_PACKET - 16) >> 1;
 
 /**
  * One gdb connection's protocol state. Bytes in through receive(), packets out through
@@ -221,19 +218,19 @@ export class GdbSession {
       case '?':
         return this.stopReply(this.lastStop);
       case 'g':
-        return this.readAllRegisters();
+        return readAllRegisters(this.dbg, this.gTask());
       case 'G':
-        return this.writeAllRegisters(p.slice(1));
+        return writeAllRegisters(this.dbg, this.gTask(), p.slice(1));
       case 'p':
-        return this.readOneRegister(p.slice(1));
+        return readOneRegister(this.dbg, this.gTask(), p.slice(1));
       case 'P':
-        return this.writeOneRegister(p.slice(1));
+        return writeOneRegister(this.dbg, this.gTask(), p.slice(1));
       case 'm':
-        return this.readMem(p.slice(1));
+        return readMem(this.dbg, this.gTask(), p.slice(1));
       case 'M':
-        return this.writeMem(p.slice(1), false);
+        return writeMem(this.dbg, this.gTask(), p.slice(1), false);
       case 'X':
-        return this.writeMem(p.slice(1), true);
+        return writeMem(this.dbg, this.gTask(), p.slice(1), true);
       case 'c':
       case 's':
       case 'C':
@@ -421,207 +418,14 @@ export class GdbSession {
     return 'OK';
   }
 
+  /** The task of the Hg thread (register and memory packets: gdb-regmem.ts). */
+  private gTask(): Task | null {
+    return this.taskOf(this.defaultThread());
+  }
+
   private threadAlive(s: string): string {
     const id = parseHexNum(s);
     return id !== null && this.taskOf(id) ? 'OK' : 'E01';
-  }
-
-  // -------------------------------------------------------------------------------------
-  // Registers.
-
-  /**
-   * The 16 general registers and orig_eax of thread tid as gdb sees them (see the header):
-   * the live CPU for the running task in user mode, else its saved pt_regs.
-   */
-  private regsOf(tid: number): number[] | null {
-    const t = this.taskOf(tid);
-    if (!t) return null;
-    const dbg = this.dbg;
-    const k = dbg.kernel;
-    const live = t === k.current && dbg.machine.cpu.cpl === 3;
-    if (live || t.kstackTop === 0) {
-      const r = dbg.readRegisters(t.pid);
-      return [...GPR_NAMES.map((n) => r[n as keyof typeof r] as number), r.orig_eax];
-    }
-    const p = new PtRegs(dbg.machine.mmu, t.ptRegsAddr);
-    return [...GPR_PT.map((off, i) => (i >= 10 ? p.get(off) & 0xffff : p.get(off) >>> 0)), p.get(PT_ORIG_EAX)];
-  }
-
-  /** Thread tid's x87 state as an FNSAVE image (Debugger.readFpu), or null: no FPU. */
-  private fpuOf(tid: number): Uint8Array | null {
-    return this.taskOf(tid) ? this.dbg.readFpu(tid) : null;
-  }
-
-  private encodeReg(n: number, regs: number[], fpu: Uint8Array | null): string {
-    if (n < 16) return le32(regs[n]);
-    if (n === ORIG_EAX) return le32(regs[16]);
-    return fpu ? toHex(fpuRegBytes(fpu, n)) : 'xx'.repeat(regSize(n));
-  }
-
-  private readAllRegisters(): string {
-    const tid = this.defaultThread();
-    const regs = this.regsOf(tid);
-    if (!regs) return 'E01';
-    const fpu = this.fpuOf(tid);
-    let out = '';
-    for (let n = 0; n < NUM_REGS; n++) out += this.encodeReg(n, regs, fpu);
-    return encodeRle(out);
-  }
-
-  private readOneRegister(s: string): string {
-    const n = parseHexNum(s);
-    if (n === null || n >= NUM_REGS) return 'E01';
-    const tid = this.defaultThread();
-    const regs = this.regsOf(tid);
-    if (!regs) return 'E01';
-    return this.encodeReg(n, regs, isFpuReg(n) ? this.fpuOf(tid) : null);
-  }
-
-  /** Write register n of the Hg thread; false when it cannot be written. */
-  private setReg(n: number, value: number): boolean {
-    const tid = this.defaultThread();
-    const t = this.taskOf(tid);
-    if (!t) return false;
-    const dbg = this.dbg;
-    const live = t === dbg.kernel.current && dbg.machine.cpu.cpl === 3;
-    const old = this.regsOf(tid);
-    if (old && (n < 16 ? old[n] : old[16]) >>> 0 === value >>> 0) return true; // unchanged: nothing to do
-    try {
-      if (n === ORIG_EAX) {
-        if (live) return true; // in user mode orig_eax means nothing yet (gdb writes -1 with EIP)
-        dbg.writeRegister(tid, 'orig_eax', value);
-        return true;
-      }
-      if (!live && t === dbg.kernel.current) {
-        // The running task, stopped in the kernel: its user state is the pt_regs.
-        new PtRegs(dbg.machine.mmu, t.ptRegsAddr).set(GPR_PT[n], value | 0);
-        return true;
-      }
-      dbg.writeRegister(tid, GPR_NAMES[n], value);
-      return true;
-    } catch (e) {
-      if (e instanceof DebugError) return false;
-      throw e;
-    }
-  }
-
-  /**
-   * Write x87 registers of the Hg thread (register number → its bytes in gdb's order):
-   * the thread's FNSAVE image is changed and loaded back (Debugger.writeFpu: journaled).
-   * st0-st7 are 80-bit values held as doubles: one that is not a double reads back
-   * rounded to nearest. ftag keeps only "empty" per register (the other tags follow the
-   * contents, as FLDENV/FRSTOR do). false when there is no FPU.
-   */
-  private setFpuRegs(fields: Map<number, Uint8Array>): boolean {
-    const tid = this.defaultThread();
-    const img = this.fpuOf(tid);
-    if (!img) return false;
-    const before = img.slice();
-    for (const [n, b] of fields) setFpuRegBytes(img, n, b);
-    if (img.every((v, i) => v === before[i])) return true; // unchanged: nothing to do
-    try {
-      this.dbg.writeFpu(tid, img);
-      return true;
-    } catch (e) {
-      if (e instanceof DebugError) return false;
-      throw e;
-    }
-  }
-
-  private writeOneRegister(s: string): string {
-    const m = /^([0-9a-fA-F]+)=([0-9a-fA-Fx]+)$/.exec(s);
-    if (!m) return 'E01';
-    const n = parseHexNum(m[1]);
-    if (n === null || n >= NUM_REGS) return 'E01';
-    if (m[2].length !== regSize(n) * 2) return 'E01';
-    if (isFpuReg(n)) {
-      const b = fromHex(m[2]);
-      return b && this.setFpuRegs(new Map([[n, b]])) ? 'OK' : 'E01';
-    }
-    const v = parseLe(m[2]);
-    if (v === null) return 'E01';
-    return this.setReg(n, v) ? 'OK' : 'E01';
-  }
-
-  private writeAllRegisters(s: string): string {
-    let pos = 0;
-    const fpu = new Map<number, Uint8Array>();
-    for (let n = 0; n < NUM_REGS && pos < s.length; n++) {
-      const w = regSize(n) * 2;
-      const field = s.slice(pos, pos + w);
-      pos += w;
-      if (field.length !== w) return 'E01';
-      if (/x/i.test(field)) continue; // unavailable: leave it
-      if (isFpuReg(n)) {
-        const b = fromHex(field);
-        if (!b) return 'E01';
-        fpu.set(n, b);
-        continue;
-      }
-      const v = parseLe(field);
-      if (v === null) return 'E01';
-      if (!this.setReg(n, v)) return 'E01';
-    }
-    if (fpu.size > 0 && !this.setFpuRegs(fpu)) return 'E01';
-    return 'OK';
-  }
-
-  // -------------------------------------------------------------------------------------
-  // Memory.
-
-  /** m ADDR,LEN: as many bytes as are readable from ADDR (at least one, else E14). */
-  private readMem(s: string): string {
-    const m = /^([0-9a-fA-F]+),([0-9a-fA-F]+)$/.exec(s);
-    if (!m) return 'E01';
-    const addr = parseHexNum(m[1]);
-    let len = parseHexNum(m[2]);
-    if (addr === null || len === null) return 'E01';
-    if (len === 0) return '';
-    len = Math.min(len, MAX_MEM_READ, 0x100000000 - addr);
-    const tid = this.defaultThread();
-    if (!this.taskOf(tid)) return 'E01';
-    let out = '';
-    let a = addr;
-    let left = len;
-    while (left > 0) {
-      const n = Math.min(left, 4096 - (a & 0xfff));
-      const b = this.dbg.tryReadMemory(tid, a, n);
-      if (b === null) break;
-      out += toHex(b);
-      a += n;
-      left -= n;
-    }
-    return out === '' ? 'E14' : out;
-  }
-
-  /** M ADDR,LEN:HEX or X ADDR,LEN:BINARY. */
-  private writeMem(s: string, binary: boolean): string {
-    const colon = s.indexOf(':');
-    if (colon < 0) return 'E01';
-    const m = /^([0-9a-fA-F]+),([0-9a-fA-F]+)$/.exec(s.slice(0, colon));
-    if (!m) return 'E01';
-    const addr = parseHexNum(m[1]);
-    const len = parseHexNum(m[2]);
-    if (addr === null || len === null || len > MAX_PACKET) return 'E01';
-    const payload = s.slice(colon + 1);
-    let bytes: Uint8Array | null;
-    if (binary) {
-      // The packet reader has already undone the escapes.
-      bytes = Uint8Array.from(payload, (ch) => ch.charCodeAt(0) & 0xff);
-    } else {
-      bytes = fromHex(payload);
-    }
-    if (bytes === null || bytes.length !== len) return 'E01';
-    if (len === 0) return 'OK'; // gdb probes X support with an empty write
-    const tid = this.defaultThread();
-    if (!this.taskOf(tid)) return 'E01';
-    try {
-      this.dbg.writeMemory(tid, addr, bytes);
-    } catch (e) {
-      if (e instanceof DebugError) return 'E14';
-      throw e;
-    }
-    return 'OK';
   }
 
   // -------------------------------------------------------------------------------------
@@ -689,11 +493,7 @@ export class GdbSession {
     if (rest !== '') {
       const addr = parseHexNum(rest);
       if (addr === null) return 'E01';
-      const saved = this.gThread;
-      this.gThread = tid;
-      const ok = this.setReg(8, addr);
-      this.gThread = saved;
-      if (!ok) return 'E01';
+      if (!setReg(this.dbg, this.taskOf(tid), 8, addr)) return 'E01';
     }
     return this.resume(step ? tid : null);
   }
@@ -840,7 +640,7 @@ export class GdbSession {
       out += `${name}:${w.addr.toString(16)};`;
     }
     // Expedite EIP, ESP and EBP so gdb need not ask.
-    const regs = this.regsOf(tid);
+    const regs = regsOf(this.dbg, this.taskOf(tid));
     if (regs) out += `08:${le32(regs[8])};04:${le32(regs[4])};05:${le32(regs[5])};`;
     return out;
   }
@@ -869,33 +669,6 @@ export class GdbSession {
   }
 }
 
-/** Commands gdb must run itself (its caches of registers and breakpoints would go stale). */
-const GDB_OWN = new Set([
-  'stepi', 'si', 'nexti', 'ni', 'step', 's', 'next', 'n', 'continue', 'c', 'cont', 'finish', 'fin', 'until', 'u', 'advance',
-  'reverse-stepi', 'rsi', 'reverse-continue', 'rc', 'break', 'b', 'br', 'tbreak', 'tb', 'watch', 'rwatch', 'awatch', 'set',
-]);
-
-/**
- * `monitor CMD` through the REPL's commands (commands.ts): ps, task, maps, pt, frames,
- * stats, timers, info, x, disas, bt, list, print, catch … Execution and breakpoint
- * commands are gdb's own and are refused, as is `delete` of everything (it would take
- * gdb's breakpoints too).
- */
-export function replMonitor(dbg: Debugger): (command: string) => Promise<string> {
-  let out = '';
-  const cmds = new Commands(dbg, { write: (t) => void (out += t) });
-  return async (command: string) => {
-    const word = command.split(/\s+/)[0] ?? '';
-    const name = word.split('/')[0];
-    const cmd = name === '' ? undefined : cmds.find(name);
-    if (cmd && cmd.names.some((n) => GDB_OWN.has(n))) return `'${name}' is gdb's own command here: use it without 'monitor'\n`;
-    if (cmd && cmd.names.includes('delete') && command.trim() === word) return "'monitor delete' needs the numbers of the catchpoints to delete\n";
-    out = '';
-    await cmds.execute(command);
-    return out;
-  };
-}
-
 function isResume(p: string): boolean {
   return /^[cCsS]/.test(p) || p.startsWith('vCont;');
 }
@@ -906,74 +679,4 @@ function hex2(v: number): string {
 
 function printable(s: string): string {
   return s.replace(/[^\x20-\x7e]/g, (c) => `\\x${hex2(c.charCodeAt(0))}`);
-}
-
-// ---------------------------------------------------------------------------------------
-// The TCP server.
-
-export interface GdbServerOptions extends GdbSessionOptions {
-  /** TCP port on 127.0.0.1; 0 picks a free one. */
-  port: number;
-  /** Called once listening, with the port (the caller prints where gdb should connect). */
-  onListening?: (port: number) => void;
-  /** Aborting stops waiting for gdb (or ends the session: kill). */
-  signal?: AbortSignal;
-}
-
-/**
- * Listen on 127.0.0.1:port, serve the first gdb that connects (later connections are
- * refused while it is served) and resolve with how the session ended. The server and
- * the connection are closed before it resolves.
- */
-export function serveGdb(opts: GdbServerOptions): Promise<GdbEnd> {
-  return new Promise<GdbEnd>((resolve, reject) => {
-    let session: GdbSession | null = null;
-    let sock: Socket | null = null;
-    let settled = false;
-    const server: Server = createServer({ noDelay: true } as never);
-    const finish = (e: GdbEnd) => {
-      if (settled) return;
-      settled = true;
-      opts.signal?.removeEventListener('abort', onAbort);
-      server.close();
-      if (sock) {
-        const s = sock;
-        // Let the last reply (W, OK) go out before closing.
-        s.end(() => s.destroy());
-        setTimeout(() => s.destroy(), 1000).unref();
-      }
-      resolve(e);
-    };
-    const onAbort = () => {
-      if (session) session.disconnected();
-      else finish({ kind: 'kill', reason: 'interrupted while waiting for gdb' });
-    };
-    opts.signal?.addEventListener('abort', onAbort);
-    server.on('connection', (s: Socket) => {
-      if (session) {
-        s.destroy(); // one gdb at a time
-        return;
-      }
-      sock = s;
-      s.setNoDelay(true);
-      session = new GdbSession(opts, (data) => {
-        if (!s.destroyed) s.write(Buffer.from(data, 'latin1'));
-      });
-      session.done.then(finish);
-      s.on('data', (b: Buffer) => session!.receive(b));
-      s.on('close', () => session!.disconnected());
-      s.on('error', () => session!.disconnected());
-    });
-    server.on('error', (e) => {
-      if (!settled) {
-        settled = true;
-        reject(e);
-      }
-    });
-    server.listen(opts.port, '127.0.0.1', () => {
-      const addr = server.address();
-      const port = typeof addr === 'object' && addr ? addr.port : opts.port;
-      opts.onListening?.(port);
-    });
-  });
 }

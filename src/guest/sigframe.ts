@@ -56,7 +56,8 @@ import {
   PT_CS, PT_DS, PT_EAX, PT_EBP, PT_EBX, PT_ECX, PT_EDI, PT_EDX, PT_EFLAGS, PT_EIP, PT_ES, PT_ESI, PT_ESP, PT_FS, PT_GS,
   PT_ORIG_EAX, PT_SS, type PtRegs,
 } from './ptregs.js';
-import { force_sig, set_current_blocked, type KSignal } from './signal.js';
+import { force_sig, set_current_blocked } from './signal.js';
+import type { KSignal } from './get_signal.js';
 import { MINSIGSTKSZ, SA_ONSTACK, SA_RESTORER, SigSet, SS_AUTODISARM, SS_DISABLE, SS_ONSTACK, type KernelSiginfo } from './sigset.js';
 import type { Syscall } from './syscalls.js';
 import type { Task } from './task.js';

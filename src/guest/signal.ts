@@ -1,6 +1,6 @@
 // Signals (kernel/signal.c): the state, sending, the pending sets, job control (stop and
-// continue), the parent's SIGCHLD, and get_signal — what a signal does when its task
-// takes it. Delivery on the way back to user mode (the frames, syscall restarts) is
+// continue) and the parent's SIGCHLD. What a signal does when its task takes it is
+// get_signal.ts; delivery on the way back to user mode (the frames, syscall restarts) is
 // signal_delivery.ts and sigframe.ts; the syscalls are sys_signal.ts.
 //
 // THE STATE. Each task has its own pending set (t.pending: tkill, faults) and blocked
@@ -20,31 +20,18 @@
 //      -ERESTART* code). A fatal signal (SIG_DFL, terminate, not a core dump) starts the
 //      group exit right there: SIGKILL to every thread.
 //
-// TAKING A SIGNAL (get_signal, called by signal_delivery.ts do_signal): the next signal
-// (synchronous faults first) and its action: ignore; stop — the whole group stops
-// (TASK_STOPPED; the last thread to stop tells the parent: SIGCHLD CLD_STOPPED, and
-// waitpid(WUNTRACED) sees it); terminate or core (do_group_exit — the wait status has the
-// signal, and 0x80 for a core signal: see CORE DUMPS); or a handler, which get_signal
-// returns for the frame to be built.
-//
-// CORE DUMPS. Linux sets the wait status's 0x80 bit when a core file was written. forkbox
-// writes none but reports a core signal's death with the bit, as a Linux whose core dumps
-// succeed would (the issue asks for "status shows the core bit"); natively the bit
-// depends on RLIMIT_CORE (0 by default), so programs compared with native runs print
-// WTERMSIG only.
-//
 // FAULTS. A CPU exception in user mode (traps.ts, memory.ts) is force_sig_fault: a
 // signal to the current thread that cannot be blocked or ignored — if it is, its action
 // is reset to SIG_DFL and it kills (force_sig_info_to_task).
 
-import { CLONE_SIGHAND, CLONE_THREAD, CLONE_VFORK, CLONE_VM, E, SIG, signalStatus } from './abi.js';
+import { CLONE_SIGHAND, CLONE_THREAD, CLONE_VFORK, CLONE_VM, E, SIG } from './abi.js';
 import { CYC_SIGNAL } from './cost.js';
-import { do_group_exit, thread_group } from './exit.js';
+import { thread_group } from './exit.js';
 import type { Kernel } from './kernel.js';
 import { sleep_on, wake_up_state } from './sched.js';
 import {
-  JOBCTL_STOP_CONSUME, JOBCTL_STOP_DEQUEUED, JOBCTL_STOP_PENDING, JOBCTL_STOP_SIGMASK, KSigaction, SA_NOCLDSTOP, SA_NOCLDWAIT,
-  SA_RESETHAND, SIG_DFL, SIG_IGN, SIG_KERNEL_COREDUMP_MASK, SIG_KERNEL_IGNORE_MASK,
+  JOBCTL_STOP_CONSUME, JOBCTL_STOP_DEQUEUED, JOBCTL_STOP_PENDING, JOBCTL_STOP_SIGMASK, SA_NOCLDSTOP, SA_NOCLDWAIT,
+  SIG_DFL, SIG_IGN, SIG_KERNEL_COREDUMP_MASK, SIG_KERNEL_IGNORE_MASK,
   SIG_KERNEL_ONLY_MASK, SIG_KERNEL_STOP_MASK, SIGNAL_CLD_CONTINUED, SIGNAL_CLD_MASK, SIGNAL_CLD_STOPPED, SIGNAL_GROUP_EXIT,
   SIGNAL_STOP_CONTINUED, SIGNAL_STOP_STOPPED, SIGNAL_UNKILLABLE, SIGRTMIN, SS_DISABLE, SYNCHRONOUS_MASK, SighandStruct,
   SignalStruct, SigPending, SigSet, next_signal, sigaddset, sigdelset, siginfo, siginmask, sigismember, sigmask,
@@ -199,7 +186,7 @@ function sig_handler_ignored(handler: number, sig: number): boolean {
   return handler === SIG_IGN || (handler === SIG_DFL && siginmask(sig, SIG_KERNEL_IGNORE_MASK));
 }
 
-function sig_kernel_only(sig: number): boolean {
+export function sig_kernel_only(sig: number): boolean {
   return siginmask(sig, SIG_KERNEL_ONLY_MASK);
 }
 
@@ -288,7 +275,7 @@ function collect_signal(sig: number, p: SigPending): KernelSiginfo {
   return p.list.splice(first, 1)[0].info;
 }
 
-interface Dequeued {
+export interface Dequeued {
   sig: number;
   info: KernelSiginfo;
 }
@@ -316,7 +303,7 @@ export function dequeue_signal(tsk: Task, mask: SigSet): Dequeued | null {
 /** dequeue_synchronous_signal: a fault signal the kernel raised (si_code > 0) in the
  *  thread's own queue comes before anything else, so the frame's eip is the faulting
  *  instruction's. */
-function dequeue_synchronous_signal(tsk: Task): Dequeued | null {
+export function dequeue_synchronous_signal(tsk: Task): Dequeued | null {
   const p = tsk.pending;
   if (((p.signal.lo & ~tsk.blocked.lo) & SYNCHRONOUS_MASK) === 0) return null;
   const i = p.list.findIndex((q) => q.info.signo < 32 && (sigmask(q.info.signo) & SYNCHRONOUS_MASK) !== 0 && q.info.code > 0);
@@ -689,7 +676,7 @@ function task_participate_group_stop(t: Task): boolean {
  * signr if none is under way): every other thread is told to stop, this one enters
  * TASK_STOPPED, and the last to stop notifies the parent. Returns whether it stopped.
  */
-function do_signal_stop(k: Kernel, signr: number): boolean {
+export function do_signal_stop(k: Kernel, signr: number): boolean {
   const current = k.current;
   const sig = current.signal!;
   if (!(current.jobctl & JOBCTL_STOP_PENDING)) {
@@ -713,79 +700,6 @@ function do_signal_stop(k: Kernel, signr: number): boolean {
   k.need_resched = true;
   if (notify) do_notify_parent_cldstop(k, current, CLD_STOPPED);
   return true;
-}
-
-// ---------------------------------------------------------------------------------------
-// Delivery.
-
-/** struct ksignal: the signal get_signal chose, its siginfo and a copy of its action. */
-export interface KSignal {
-  sig: number;
-  info: KernelSiginfo;
-  ka: KSigaction;
-}
-
-/**
- * get_signal: the next signal with a handler for the current task, after carrying out
- * the default action of everything before it. Returns the signal, null (none, or the
- * task stopped or is exiting: check need_resched / PF_EXITING).
- */
-export function get_signal(k: Kernel): KSignal | null {
-  const current = k.current;
-  const signal = current.signal!;
-  const sighand = current.sighand!;
-  // A thread of a continued (or no longer stopping) group reports it to the parent.
-  if (signal.flags & SIGNAL_CLD_MASK) {
-    const why = signal.flags & SIGNAL_CLD_CONTINUED ? CLD_CONTINUED : CLD_STOPPED;
-    signal.flags &= ~SIGNAL_CLD_MASK;
-    do_notify_parent_cldstop(k, current, why);
-  }
-  for (;;) {
-    let d: Dequeued | null;
-    // Has this task already been marked for death?
-    if (signal.flags & SIGNAL_GROUP_EXIT) {
-      sigdelset(current.pending.signal, SIG.SIGKILL);
-      d = { sig: SIG.SIGKILL, info: siginfo(SIG.SIGKILL, SI_USER) };
-    } else {
-      if (current.jobctl & JOBCTL_STOP_PENDING && do_signal_stop(k, 0)) return null;
-      d = dequeue_synchronous_signal(current) ?? dequeue_signal(current, current.blocked);
-      if (!d) return null;
-      const ka = sighand.action[d.sig - 1];
-      if (ka.handler === SIG_IGN) {
-        if (k.tracers.length !== 0) trace_signal(k, current, d.sig, 'ignore', d.info);
-        continue;
-      }
-      if (ka.handler !== SIG_DFL) {
-        if (k.tracers.length !== 0) trace_signal(k, current, d.sig, 'handler', d.info);
-        // Run the handler (a copy of the action: SA_RESETHAND resets the table's).
-        const copy = new KSigaction();
-        copy.copyFrom(ka);
-        if (ka.flags & SA_RESETHAND) ka.handler = SIG_DFL;
-        return { sig: d.sig, info: d.info, ka: copy };
-      }
-      // The default action.
-      if (siginmask(d.sig, SIG_KERNEL_IGNORE_MASK)) {
-        if (k.tracers.length !== 0) trace_signal(k, current, d.sig, 'default-ignore', d.info);
-        continue;
-      }
-      // init gets no signals it does not want (only SIGKILL/SIGSTOP the kernel forced).
-      if (signal.flags & SIGNAL_UNKILLABLE && !sig_kernel_only(d.sig)) continue;
-      if (siginmask(d.sig, SIG_KERNEL_STOP_MASK)) {
-        if (k.tracers.length !== 0) trace_signal(k, current, d.sig, 'stop', d.info);
-        // Stop every thread of the group. (Linux ignores SIGTSTP/SIGTTIN/SIGTTOU in an
-        // orphaned process group; forkbox's groups are all init's, which would make
-        // every group orphaned — so it does not, and they stop like SIGSTOP.)
-        if (do_signal_stop(k, d.sig)) return null;
-        continue;
-      }
-    }
-    // Anything else is fatal, maybe with a core dump.
-    const sig = d.sig;
-    const core = signal.flags & SIGNAL_GROUP_EXIT ? false : siginmask(sig, SIG_KERNEL_COREDUMP_MASK);
-    if (k.tracers.length !== 0 && !(signal.flags & SIGNAL_GROUP_EXIT)) trace_signal(k, current, sig, core ? 'core' : 'term', d.info);
-    do_group_exit(k, signalStatus(sig, core));
-    return null;
-  }
 }
 
 /** The group exit code when a group exit is already under way (do_group_exit uses it:

@@ -4,7 +4,7 @@
 //
 // While the task about to return to user mode has work — an unblocked pending signal, a
 // group stop to join, a stop/continue to report, a syscall restart to finish —
-// do_signal runs: get_signal (signal.ts) carries out default actions until it finds a
+// do_signal runs: get_signal (get_signal.ts) carries out default actions until it finds a
 // signal with a handler; handle_signal then settles the interrupted syscall
 //     -ERESTARTSYS            restarted with SA_RESTART, else -EINTR
 //     -ERESTARTNOINTR         always restarted
@@ -26,9 +26,8 @@ import type { Kernel } from './kernel.js';
 import { PT_EAX, PT_EFLAGS, PT_EIP, PT_ORIG_EAX, type PtRegs } from './ptregs.js';
 import { schedule } from './sched.js';
 import { setup_frame, setup_rt_frame } from './sigframe.js';
-import {
-  force_sigsegv, get_signal, JOBCTL_STOPPED, set_current_blocked, signal_pending, type KSignal,
-} from './signal.js';
+import { force_sigsegv, JOBCTL_STOPPED, set_current_blocked, signal_pending } from './signal.js';
+import { get_signal, type KSignal } from './get_signal.js';
 import { SA_NODEFER, SA_RESTART, SA_SIGINFO, SIGNAL_CLD_MASK, SigSet, sigaddset } from './sigset.js';
 import { PF_EXITING, TASK_STOPPED, type Task } from './task.js';
 

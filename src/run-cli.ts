@@ -25,7 +25,7 @@
 // assembler's `file:line:col: error: message` lines, or `forkbox run: ...` — and exit 2.
 // Nothing here prints a stack trace.
 
-import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { join, posix, sep } from 'node:path';
 import { assemble } from './asm/assembler.js';
 import type { CliIO } from './cli.js';
@@ -35,12 +35,13 @@ import { DEFAULT_EPOCH } from './guest/time.js';
 import { SIG, SIGNAL_NAMES } from './guest/abi.js';
 import { emptyTraceOptions, parseTraceOption, RunTrace, TRACE_USAGE, wantsTracing, type TraceOptions } from './debug/trace.js';
 import { DEFAULT_GDB_PORT, runUnderGdb } from './debug/gdb-run.js';
+import { describeFsError, HostFileError, MAX_HOST_FILE, readHostFile as readHost } from './host-file.js';
 
 /** A usage or input error: one line `forkbox run: message`, exit code 2. */
 class RunError extends Error {}
 
 /** The largest program or --fs file read into the in-memory filesystem. */
-const MAX_FILE = 64 << 20;
+const MAX_FILE = MAX_HOST_FILE;
 /** Caps of --fs DIR: total bytes, number of files, directory depth. */
 const MAX_FS_TOTAL = 256 << 20;
 const MAX_FS_FILES = 10000;
@@ -241,30 +242,12 @@ function parseEpoch(v: string): number {
 // ---------------------------------------------------------------------------------------
 // Files.
 
-function describeFsError(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'EISDIR') return 'is a directory';
-  if (code === 'ENOTDIR') return 'not a directory';
-  return code ?? (e instanceof Error ? e.message : String(e));
-}
-
 /** Read a host file of at most `limit` bytes; a RunError names the problem. */
 function readHostFile(path: string, limit: number): Buffer {
-  let st;
   try {
-    st = statSync(path);
+    return readHost(path, limit);
   } catch (e) {
-    throw new RunError(`${path}: ${describeFsError(e)}`);
-  }
-  if (st.isDirectory()) throw new RunError(`${path}: is a directory`);
-  if (!st.isFile()) throw new RunError(`${path}: not a regular file`);
-  if (st.size > limit) throw new RunError(`${path}: too large (${st.size} bytes; the limit is ${limit >> 20} MiB)`);
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    throw new RunError(`${path}: ${describeFsError(e)}`);
+    throw e instanceof HostFileError ? new RunError(e.message) : e;
   }
 }
 
@@ -278,9 +261,7 @@ function loadProgram(path: string, io: CliIO): Uint8Array | null {
   if (path.endsWith('.asm')) {
     const source = bytes.toString('utf8');
     const r = assemble(source, path, (p) => {
-      const st = statSync(p);
-      if (!st.isFile() || st.size > MAX_FILE) throw new Error(`${p}: not a readable file`);
-      return readFileSync(p, 'utf8');
+      return readHost(p, MAX_FILE).toString('utf8');
     });
     if (!r.ok || !r.elf) {
       for (const d of r.errors) io.stderr(`${d.loc.file}:${d.loc.line}:${d.loc.col}: error: ${d.message}\n`);

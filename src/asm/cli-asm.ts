@@ -3,7 +3,8 @@
 // with the source line and a caret. Exit status: 0 on success, 2 on assembly errors and
 // when a file cannot be read or written.
 
-import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
+import { HostFileError, readHostFile } from '../host-file.js';
 import { assemble } from './assembler.js';
 import { formatDiagnostics } from './diagnostics.js';
 
@@ -63,9 +64,7 @@ export async function asmCommand(argv: string[], io: CliIO): Promise<number> {
   try {
     source = readSource(input);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : code ?? (e as Error).message;
-    io.stderr.write(`forkbox asm: ${input}: ${why}\n`);
+    io.stderr.write(`forkbox asm: ${e instanceof HostFileError ? e.message : `${input}: ${(e as Error).message}`}\n`);
     return 2;
   }
   const r = assemble(source, input, readSource, { debugLines: debug });
@@ -93,14 +92,7 @@ export async function asmCommand(argv: string[], io: CliIO): Promise<number> {
   return 0;
 }
 
-/** The largest source or included file read. */
-const MAX_SOURCE = 64 << 20;
-
-/** A source file's text: only regular files of a bounded size (a device or a fifo could
- *  be endless or block). */
+/** A source or included file's text (host-file.ts: regular files of a bounded size). */
 function readSource(path: string): string {
-  const st = statSync(path);
-  if (!st.isFile() && !st.isDirectory()) throw new Error('not a regular file');
-  if (st.size > MAX_SOURCE) throw new Error(`too large (${st.size} bytes; the limit is ${MAX_SOURCE >> 20} MiB)`);
-  return readFileSync(path, 'utf8');
+  return readHostFile(path).toString('utf8');
 }

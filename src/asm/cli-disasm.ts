@@ -7,12 +7,9 @@
 // debugger sees it), where objdump shows link-time ones.
 // Errors (usage, unreadable file, invalid ELF) print one line and return exit code 2.
 
-import { readFile, stat } from 'node:fs/promises';
+import { HostFileError, readHostFile } from '../host-file.js';
 import { parseElf, SHF_EXECINSTR, SHT_PROGBITS, type Elf } from '../guest/elf.js';
 import { SymbolTable, disassemble, listing, type DisasmSymbol } from './disasm.js';
-
-/** The largest file disasm reads. */
-const MAX_INPUT = 64 << 20;
 
 /** Where the command writes; the CLI passes process.stdout/stderr writers. */
 export interface DisasmIO {
@@ -34,14 +31,9 @@ export async function disasmCommand(argv: string[], io: DisasmIO): Promise<numbe
   const file = files[0];
   let bytes: Uint8Array;
   try {
-    // a device or a fifo could be endless or block: only regular files, of a bounded size
-    const st = await stat(file);
-    if (st.isFile() && st.size > MAX_INPUT) return fail(`${file}: too large (${st.size} bytes; the limit is ${MAX_INPUT >> 20} MiB)`);
-    if (!st.isFile() && !st.isDirectory()) return fail(`${file}: not a regular file`);
-    bytes = new Uint8Array(await readFile(file));
+    bytes = new Uint8Array(readHostFile(file));
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return fail(`${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message}`);
+    return fail(e instanceof HostFileError ? e.message : `${file}: ${(e as Error).message}`);
   }
   const r = parseElf(bytes);
   if (!r.ok) return fail(`${file}: ${r.error}`);

@@ -14,7 +14,7 @@
 // Exit status: 0 after quit or the end of a script; 2 for a usage error or a program
 // that cannot be loaded (one line on stderr).
 
-import { readFileSync, statSync } from 'node:fs';
+import { HostFileError, readHostFile } from '../host-file.js';
 import { posix } from 'node:path';
 import type { CliIO } from '../cli.js';
 import { assemble } from '../asm/assembler.js';
@@ -103,21 +103,12 @@ function parseArgs(argv: string[]): DebugArgs | 'help' {
   return a;
 }
 
+/** A host file's bytes; `what` ("--batch " …) prefixes the message of a UsageError. */
 function readHost(path: string, what: string): Buffer {
-  let st;
   try {
-    st = statSync(path);
-  } catch {
-    throw new UsageError(`${what}${path}: no such file`);
-  }
-  if (st.isDirectory()) throw new UsageError(`${what}${path}: is a directory`);
-  // a device or a fifo could be endless or block
-  if (!st.isFile()) throw new UsageError(`${what}${path}: not a regular file`);
-  if (st.size > 64 << 20) throw new UsageError(`${what}${path}: too large`);
-  try {
-    return readFileSync(path);
-  } catch {
-    throw new UsageError(`${what}${path}: cannot be read`);
+    return readHostFile(path);
+  } catch (e) {
+    throw e instanceof HostFileError ? new UsageError(`${what}${e.message}`) : e;
   }
 }
 
@@ -183,7 +174,7 @@ export async function debugCommand(argv: string[], io: CliIO): Promise<number> {
     lines: prog.lines,
     readSource: (file) => {
       try {
-        return readFileSync(file, 'utf8');
+        return readHostFile(file).toString('utf8');
       } catch {
         return null;
       }

@@ -331,17 +331,17 @@ export class Mmu {
    * -1. Reading through the index is then exactly what read32 does on its fast path.
    */
   readIndex(linear: number, len: number): number {
-    const e = this.tlb[linear >>> PAGE_SHIFT];
-    if ((e & this.rmask) === TLB_V && (linear & 3) === 0 && (linear & PAGE_MASK) + len <= 4096) {
-      return ((e & ~PAGE_MASK) | (linear & PAGE_MASK)) >>> 2;
-    }
-    return -1;
+    return this.tlbIndex(linear, len, this.rmask);
   }
 
   /** readIndex for an implicit supervisor write (writeSys32's fast path), or -1. */
   sysWriteIndex(linear: number, len: number): number {
+    return this.tlbIndex(linear, len, MASK_SYS_WRITE);
+  }
+
+  private tlbIndex(linear: number, len: number, mask: number): number {
     const e = this.tlb[linear >>> PAGE_SHIFT];
-    if ((e & MASK_SYS_WRITE) === TLB_V && (linear & 3) === 0 && (linear & PAGE_MASK) + len <= 4096) {
+    if ((e & mask) === TLB_V && (linear & 3) === 0 && (linear & PAGE_MASK) + len <= 4096) {
       return ((e & ~PAGE_MASK) | (linear & PAGE_MASK)) >>> 2;
     }
     return -1;
